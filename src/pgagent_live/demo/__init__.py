@@ -1,0 +1,1 @@
+"""A private PostgreSQL cluster with the real pgAgent daemon and sample jobs."""

@@ -1,0 +1,1 @@
+"""Sequence numbers, fan-out and the Socket.IO namespace ``/pgagent``."""

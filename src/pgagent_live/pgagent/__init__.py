@@ -1,0 +1,1 @@
+"""Knowledge of pgAgent's schema: status letters and the named SQL that reads it."""

@@ -22,7 +22,8 @@ class JobRunStatus(StrEnum):
         try:
             return _JOB_LETTERS[letter]
         except KeyError:
-            raise ValueError(f"expected a job status letter r, s, f, i or d, found {letter!r}") from None
+            expected = "a job status letter r, s, f, i or d"
+            raise ValueError(f"expected {expected}, found {letter!r}") from None
 
     @property
     def finished(self) -> bool:
@@ -48,7 +49,8 @@ class StepRunStatus(StrEnum):
         try:
             return _STEP_LETTERS[letter]
         except KeyError:
-            raise ValueError(f"expected a step status letter r, s, f, i or d, found {letter!r}") from None
+            expected = "a step status letter r, s, f, i or d"
+            raise ValueError(f"expected {expected}, found {letter!r}") from None
 
     @property
     def finished(self) -> bool:

@@ -1,0 +1,144 @@
+"""The ASGI application: page, REST API and Socket.IO on one port, with the watchers."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+
+import socketio
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pgagent_live import __version__
+from pgagent_live.api.errors import ApiError, api_error_handler, validation_error_handler
+from pgagent_live.api.routes import build_router
+from pgagent_live.config import Settings
+from pgagent_live.hub.hub import Hub
+from pgagent_live.hub.namespace import PgAgentNamespace
+from pgagent_live.watch.watcher import Watcher
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024
+"""The largest message a client may send; the page sends only small requests."""
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'none'",
+    ]
+)
+
+
+def static_dir() -> Path:
+    """Where the built page lives inside the package."""
+    return Path(str(resources.files("pgagent_live").joinpath("static")))
+
+
+def create_app(settings: Settings, token: str) -> ASGIApp:
+    """The whole service for the given settings; the watchers run while it is served."""
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
+        logger=settings.debug_mode,
+        engineio_logger=settings.debug_mode,
+    )
+    hub = Hub(sio)
+    for server_id, entry in settings.servers.items():
+        hub.add(
+            Watcher(
+                server_id,
+                entry.conninfo,
+                name=entry.name,
+                interval=settings.poll_interval,
+                on_events=hub.publish,
+                on_state=hub.server_state,
+            )
+        )
+    if settings.websocket_enabled:
+        sio.register_namespace(PgAgentNamespace(hub, token))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks = [
+            asyncio.create_task(watcher.run(), name=f"watch {server_id}")
+            for server_id, watcher in hub.watchers.items()
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    api = FastAPI(
+        title="pgagent-live",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    api.state.hub = hub
+    api.add_exception_handler(ApiError, api_error_handler)
+    api.add_exception_handler(RequestValidationError, validation_error_handler)
+    api.include_router(build_router(settings, hub, token))
+
+    page = static_dir()
+
+    @api.get("/", include_in_schema=False)
+    async def index() -> Response:
+        index_file = page / "index.html"
+        if not index_file.is_file():
+            return JSONResponse(
+                {"code": "page_not_built", "message": "the page is not built: run 'make build'"},
+                status_code=503,
+            )
+        return FileResponse(index_file, headers={"Cache-Control": "no-cache"})
+
+    api.mount("/static", StaticFiles(directory=page, check_dir=False), name="static")
+
+    app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=settings.socket_path.strip("/"))
+    return SecurityHeaders(app)
+
+
+class SecurityHeaders:
+    """Adds the headers every response of the service carries."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        is_api = str(scope.get("path", "")).startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if is_api:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,128 @@
+"""Settings: a TOML file, then ``PGAGENT_LIVE_*`` environment variables, then flags."""
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+NotificationPosition = Literal["top-right", "top-left", "bottom-right", "bottom-left"]
+
+
+class ConfigError(Exception):
+    """The settings could not be read or are not valid."""
+
+
+class ServerEntry(BaseModel):
+    """A monitored PostgreSQL server: its id is the key it is listed under."""
+
+    conninfo: str
+    """A libpq connection string, URI or ``service=NAME``; passwords belong in ``.pgpass``."""
+    name: str | None = None
+    """The display name; the id when unset."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the service, with the specification's names where it has one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PGAGENT_LIVE_", case_sensitive=False, extra="forbid"
+    )
+
+    websocket_enabled: bool = True
+    """Push over Socket.IO; when false the page polls the REST API instead."""
+    websocket_port: int = Field(default=5050, ge=1, le=65535)
+    """The one port of the service: page, REST API and Socket.IO."""
+    host: str = "127.0.0.1"
+    """The address to listen on."""
+    token: str | None = None
+    """The token that opens the socket and the REST API; a random one when unset."""
+    notification_duration: int = Field(default=5000, ge=0)
+    """Milliseconds a notification stays on screen (failures stay until dismissed)."""
+    notification_position: NotificationPosition = "top-right"
+    """Where notifications appear on the page."""
+    debug_mode: bool = False
+    """Verbose logs in the service, and socket traffic in the browser console."""
+    poll_interval: float = Field(default=1.0, gt=0, le=3600)
+    """Seconds between two looks at a server's pgAgent tables."""
+    socket_path: str = "/socket.io"
+    socket_reconnection: bool = True
+    socket_reconnection_attempts: int = Field(default=10, ge=0)
+    socket_reconnection_delay: int = Field(default=1000, ge=0)
+    socket_timeout: int = Field(default=20000, ge=0)
+    servers: dict[str, ServerEntry] = Field(default_factory=dict)
+    """Monitored servers by id."""
+
+    @field_validator("socket_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected a path starting with '/', found {value!r}")
+        return value.rstrip("/") or "/"
+
+    def client_config(self) -> dict[str, Any]:
+        """The settings the page needs, as ``GET /api/v1/config`` returns them."""
+        return {
+            "websocket_enabled": self.websocket_enabled,
+            "namespace": "/pgagent",
+            "socket": {
+                "path": self.socket_path,
+                "reconnection": self.socket_reconnection,
+                "reconnectionAttempts": self.socket_reconnection_attempts,
+                "reconnectionDelay": self.socket_reconnection_delay,
+                "timeout": self.socket_timeout,
+            },
+            "notification": {
+                "duration": self.notification_duration,
+                "position": self.notification_position,
+            },
+            "debug": self.debug_mode,
+        }
+
+
+def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Read the settings: flags win over the environment, which wins over the file."""
+    file_values = _read_file(config_file) if config_file else {}
+
+    class _FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, InitSettingsSource(settings_cls, file_values)
+
+    given = {key: value for key, value in flags.items() if value is not None}
+    try:
+        return Settings.model_validate(_FileSettings(**given).model_dump())
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file {str(path)!r}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {str(path)!r} is not valid TOML: {exc}") from None
+    return {key.lower(): value for key, value in data.items()}
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"{where}: {error['msg']} (found {error.get('input')!r})")
+    return "invalid settings: " + "; ".join(lines)

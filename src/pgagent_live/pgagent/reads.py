@@ -1,0 +1,105 @@
+"""Reads of pgAgent's tables, each one named query turned into typed rows."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from pgagent_live.pgagent.queries import query
+from pgagent_live.pgagent.rows import JobRow, RunRow, ScheduleRow, StepLogRow, StepRow
+from pgagent_live.watch.events import OUTPUT_EXCERPT_BYTES
+
+Connection = AsyncConnection[tuple[Any, ...]]
+
+
+async def clock(conn: Connection) -> datetime:
+    cur = await conn.execute(query("clock"))
+    row = await cur.fetchone()
+    assert row is not None
+    value: datetime = row[0]
+    return value
+
+
+async def jobs(conn: Connection) -> list[JobRow]:
+    cur = await conn.execute(query("jobs"))
+    return [
+        JobRow(
+            id=r[0],
+            name=r[1],
+            description=r[2] or "",
+            enabled=r[3],
+            host_agent=r[4] or "",
+            next_run=r[5],
+            last_claimed=r[6],
+            agent_pid=r[7],
+            agent_host=r[8],
+        )
+        for r in await cur.fetchall()
+    ]
+
+
+async def latest_runs(conn: Connection) -> list[RunRow]:
+    cur = await conn.execute(query("latest_runs"))
+    return [_run(r) for r in await cur.fetchall()]
+
+
+async def max_run_id(conn: Connection) -> int:
+    cur = await conn.execute(query("max_run_id"))
+    row = await cur.fetchone()
+    assert row is not None
+    value: int = row[0]
+    return value
+
+
+async def changed_runs(conn: Connection, after: int, ids: Sequence[int]) -> list[RunRow]:
+    cur = await conn.execute(query("changed_runs"), {"after": after, "ids": list(ids)})
+    return [_run(r) for r in await cur.fetchall()]
+
+
+async def step_logs(
+    conn: Connection, runs: Sequence[int], done: Sequence[int] = ()
+) -> list[StepLogRow]:
+    if not runs:
+        return []
+    params = {"runs": list(runs), "done": list(done), "excerpt_chars": OUTPUT_EXCERPT_BYTES}
+    cur = await conn.execute(query("step_logs"), params)
+    return [
+        StepLogRow(
+            id=r[0],
+            run_id=r[1],
+            step_id=r[2],
+            letter=r[3],
+            result=r[4],
+            started_at=r[5],
+            duration=r[6],
+            output=r[7],
+            output_size=r[8],
+        )
+        for r in await cur.fetchall()
+    ]
+
+
+async def steps(conn: Connection, job_ids: Sequence[int]) -> list[StepRow]:
+    if not job_ids:
+        return []
+    cur = await conn.execute(query("steps"), {"jobs": list(job_ids)})
+    return [
+        StepRow(id=r[0], job_id=r[1], name=r[2], kind=r[3], enabled=r[4], on_error=r[5])
+        for r in await cur.fetchall()
+    ]
+
+
+async def schedules(conn: Connection, job_id: int) -> list[ScheduleRow]:
+    cur = await conn.execute(query("schedules"), {"job": job_id})
+    return [ScheduleRow(id=r[0], name=r[1], enabled=r[2]) for r in await cur.fetchall()]
+
+
+async def run_now(conn: Connection, job_id: int) -> bool:
+    """Ask the agents to run a job at their next poll; False when there is no such job."""
+    cur = await conn.execute(query("run_now"), {"job": job_id})
+    return await cur.fetchone() is not None
+
+
+def _run(r: tuple[Any, ...]) -> RunRow:
+    return RunRow(id=r[0], job_id=r[1], letter=r[2], started_at=r[3], duration=r[4])

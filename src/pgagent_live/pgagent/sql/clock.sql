@@ -1,0 +1,2 @@
+-- The database clock, which every time the service shows is taken from.
+SELECT now()

@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -21,6 +21,8 @@ class ConfigError(Exception):
 
 class ServerEntry(BaseModel):
     """A monitored PostgreSQL server: its id is the key it is listed under."""
+
+    model_config = ConfigDict(extra="forbid")
 
     conninfo: str
     """A libpq connection string, URI or ``service=NAME``; passwords belong in ``.pgpass``."""
@@ -124,5 +126,11 @@ def _describe(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"]).upper()
-        lines.append(f"{where}: {error['msg']} (found {error.get('input')!r})")
+        found = error.get("input")
+
+        # A server entry holds a connection string, which may hold a password.
+        if where.startswith("SERVERS") or not isinstance(found, str | int | float | bool):
+            lines.append(f"{where}: {error['msg']}")
+        else:
+            lines.append(f"{where}: {error['msg']} (found {found!r})")
     return "invalid settings: " + "; ".join(lines)

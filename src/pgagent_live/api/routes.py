@@ -20,7 +20,10 @@ def build_router(settings: Settings, hub: Hub, token: str) -> APIRouter:
         given = None
         if authorization:
             scheme, _, credentials = authorization.partition(" ")
-            given = credentials.strip() if scheme.lower() == "bearer" else ""
+            if scheme.lower() != "bearer":
+                expected = "expected the header 'Authorization: Bearer TOKEN'"
+                raise ApiError(401, "auth_invalid", f"{expected}, found another scheme")
+            given = credentials.strip()
         refusal = check_token(token, given)
         if refusal is not None:
             raise ApiError(401, refusal.code, refusal.message)

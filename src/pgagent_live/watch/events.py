@@ -1,6 +1,9 @@
 """The events and states the service pushes, as the JSON objects clients receive."""
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired
+
+# pydantic reads these for the OpenAPI document, which needs the backport on Python 3.11.
+from typing_extensions import TypedDict
 
 EventType = Literal[
     "job_started",

@@ -98,6 +98,7 @@ def demo_command(
     _check_port(settings)
 
     directory = data_dir or default_data_dir()
+    _terminate_as_exit()
     click.echo(f"starting the demo cluster in {directory}", err=True)
     with demo_environment(directory) as demo:
         entry = ServerEntry(conninfo=demo.conninfo, name="pgAgent demo")
@@ -113,7 +114,6 @@ def _settings(config_file: Path | None, flags: dict[str, Any]) -> Settings:
         level=logging.DEBUG if settings.debug_mode else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    _terminate_as_exit()
     return settings
 
 
@@ -121,6 +121,7 @@ def _run(settings: Settings, *, checked: bool = False) -> None:
     if not checked:
         _check_port(settings)
     token = settings.token or secrets.token_urlsafe(24)
+    _terminate_as_exit()
 
     def ready(url: str) -> None:
         click.echo(f"pgagent-live is serving on {url}")

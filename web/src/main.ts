@@ -1,0 +1,122 @@
+/** The page's start: token, settings, then the live tree over Socket.IO (or REST polling). */
+
+import { createJobActions } from "./actions";
+import { ApiClient, ApiError } from "./api";
+import { resumePoint, Store } from "./model";
+import { Notifier } from "./notifications";
+import { Banner, ConnectionIndicator } from "./page";
+import { startPolling } from "./poll";
+import { connectJobStatusSocket } from "./socket";
+import { forgetToken, takeToken } from "./token";
+import { setupJobStatusListener } from "./tree";
+import type { ClientConfig } from "./wire";
+
+const REOPEN =
+  "Open the address that pgagent-live printed when it started (it ends in #token=\u2026).";
+
+function required<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id} element`);
+  return element as T;
+}
+
+/** The banner's title for a refused token, by the service's code. */
+function refusalTitle(code: string): string {
+  switch (code) {
+    case "auth_required":
+      return "This page needs its access token";
+    case "auth_invalid":
+      return "The access token is not valid";
+    case "auth_expired":
+      return "The access token has expired";
+    default:
+      return "The service refused the access token";
+  }
+}
+
+async function start(): Promise<void> {
+  const indicator = new ConnectionIndicator(
+    required("connection-state"),
+    required<HTMLButtonElement>("reconnect"),
+  );
+  const banner = new Banner(required("message"));
+
+  // Only a new token helps after a refusal; keeping the old one would fail again on reload.
+  const refused = (code: string, message: string): void => {
+    forgetToken(window);
+    indicator.set("failed", message);
+    banner.show(refusalTitle(code), `The service says: ${message} (${code}). ${REOPEN}`);
+  };
+
+  const token = takeToken(window);
+  if (!token) {
+    indicator.set("failed", "No access token");
+    banner.show(refusalTitle("auth_required"), `${REOPEN} Or ask whoever runs the service.`);
+    return;
+  }
+
+  const api = new ApiClient(token);
+  let config: ClientConfig;
+  try {
+    config = await api.config();
+  } catch (error) {
+    if (error instanceof ApiError && error.isAuth) return refused(error.code, error.message);
+    const why = error instanceof Error ? error.message : String(error);
+    indicator.set("failed", why, false);
+    banner.show("The page could not load its settings", why);
+    return;
+  }
+
+  const store = new Store();
+  const notifier = new Notifier(required("notifications"), {
+    duration: config.notification.duration,
+    position: config.notification.position,
+    onRefresh: (serverId, jobId) => void actions.refreshJobNode(serverId, jobId),
+  });
+  const actions = createJobActions({
+    api,
+    store,
+    notify: (message) => notifier.notifyMessage(message),
+  });
+  setupJobStatusListener(required("tree"), store, actions);
+
+  if (!config.websocket_enabled) {
+    indicator.set("polling", "Live updates are off on this service; the page reloads the jobs.");
+    startPolling(api, store, (error) => {
+      if (error.isAuth) refused(error.code, error.message);
+      else banner.show("The jobs could not be loaded", error.message);
+    });
+    return;
+  }
+
+  const socket = connectJobStatusSocket(null, {
+    origin: window.location.origin,
+    token,
+    config,
+    resume: () => resumePoint(store.get()),
+    log: config.debug
+      ? (message, ...values) => console.debug(`pgagent-live ${message}`, ...values)
+      : undefined,
+    handlers: {
+      onSnapshot: (snapshot) => store.dispatch({ type: "snapshot", snapshot }),
+      onEvents: (events) => {
+        store.dispatch({ type: "events", events });
+        for (const event of events) notifier.notifyEvent(event);
+      },
+      onServerStatus: (status) => store.dispatch({ type: "server_status", status }),
+      onConnectionState: (state, detail, canRetry) => {
+        if (state === "failed" && detail.refusal && !canRetry) {
+          return refused(detail.refusal.code, detail.refusal.message);
+        }
+        indicator.set(state, detail.text, canRetry);
+        if (state === "live") banner.hide();
+        else if (state === "failed") banner.show("Live updates stopped", detail.text);
+      },
+    },
+  });
+  required("reconnect").addEventListener("click", () => socket.reconnect());
+}
+
+void start().catch((error: unknown) => {
+  console.error("pgagent-live: the page failed to start", error);
+});

@@ -1,0 +1,376 @@
+/** The tree's state (Servers > pgAgent Jobs > job) as a pure reducer over snapshots and events. */
+
+import type {
+  JobDetail,
+  JobEvent,
+  JobSchedule,
+  JobState,
+  JobStep,
+  LastRun,
+  ServerSnapshot,
+  ServerStatus,
+  Snapshot,
+} from "./wire";
+
+/** The step a running job is on, as the last step event told it. */
+export interface CurrentStep {
+  runId: number;
+  position: number;
+  total: number;
+  name: string;
+}
+
+/** A line of feedback under a job node, such as "Refreshed" or why a run request failed. */
+export interface Note {
+  id: number;
+  kind: "info" | "error";
+  text: string;
+}
+
+export interface JobNode extends JobState {
+  step: CurrentStep | null;
+  /** The failing step's output of the last failed run, from its `job_failed` event. */
+  error: string | null;
+  /** Steps and schedules, once the job has been loaded on its own. */
+  steps: JobStep[] | null;
+  schedules: JobSchedule[] | null;
+  pending: "refresh" | "run" | null;
+  note: Note | null;
+  /** The service said the job no longer exists. */
+  missing: boolean;
+}
+
+export interface ServerNode {
+  id: string;
+  name: string;
+  state: string;
+  message: string;
+  jobs: JobNode[];
+}
+
+export interface TreeState {
+  /** False until the first snapshot or listing arrives. */
+  loaded: boolean;
+  epoch: string | null;
+  /** The sequence number of the last event applied in `epoch`. */
+  seq: number;
+  servers: ServerNode[];
+}
+
+export type Action =
+  | { type: "snapshot"; snapshot: Snapshot }
+  | { type: "listing"; servers: ServerSnapshot[] }
+  | { type: "events"; events: JobEvent[] }
+  | { type: "server_status"; status: ServerStatus }
+  | { type: "job_pending"; serverId: string; jobId: number; pending: "refresh" | "run" }
+  | { type: "job_detail"; serverId: string; detail: JobDetail; note: Note | null }
+  | { type: "job_missing"; serverId: string; jobId: number; note: Note }
+  | { type: "job_note"; serverId: string; jobId: number; note: Note | null; replaces?: number };
+
+export const emptyState: TreeState = { loaded: false, epoch: null, seq: -1, servers: [] };
+
+const TERMINAL_EVENTS: Record<string, string> = {
+  job_succeeded: "succeeded",
+  job_failed: "failed",
+  job_aborted: "aborted",
+};
+
+const RUN_EVENTS = new Set(["job_started", "step_started", "step_finished", "job_progress"]);
+
+export function reduce(state: TreeState, action: Action): TreeState {
+  switch (action.type) {
+    case "snapshot": {
+      const { epoch, seq, servers } = action.snapshot;
+      return { loaded: true, epoch, seq, servers: mergeServers(state.servers, servers) };
+    }
+    case "listing":
+      return { ...state, loaded: true, servers: mergeServers(state.servers, action.servers) };
+    case "events":
+      return action.events.reduce(applyEvent, state);
+    case "server_status":
+      return applyServerStatus(state, action.status);
+    case "job_pending":
+      return updateJob(state, action.serverId, action.jobId, (job) => ({
+        ...job,
+        pending: action.pending,
+        note: null,
+      }));
+    case "job_detail":
+      return applyDetail(state, action.serverId, action.detail, action.note);
+    case "job_missing":
+      return updateJob(state, action.serverId, action.jobId, (job) => ({
+        ...job,
+        pending: null,
+        missing: true,
+        note: action.note,
+      }));
+    case "job_note":
+      return updateJob(state, action.serverId, action.jobId, (job) => {
+        if (action.replaces !== undefined && job.note?.id !== action.replaces) return job;
+        return { ...job, pending: null, note: action.note };
+      });
+  }
+}
+
+/** Where a reconnecting socket can resume from, once a snapshot has been seen. */
+export function resumePoint(state: TreeState): { epoch: string; seq: number } | null {
+  return state.epoch ? { epoch: state.epoch, seq: state.seq } : null;
+}
+
+export function findJob(state: TreeState, serverId: string, jobId: number): JobNode | undefined {
+  return state.servers.find((s) => s.id === serverId)?.jobs.find((j) => j.id === jobId);
+}
+
+/** The "k of n" of a running job, or null when it is not running. */
+export function stepOf(job: JobNode): { k: number; n: number } | null {
+  if (job.status !== "running") return null;
+  const run = job.last_run;
+  const step = job.step && run && job.step.runId === run.id ? job.step : null;
+  const n = Math.max(step?.total ?? 0, run?.steps_total ?? 0);
+  // The step after the last one done, unless a step event already told of a later one.
+  const next = Math.min((run?.steps_done ?? 0) + 1, n);
+  return { k: Math.max(step?.position ?? 0, next), n };
+}
+
+function newJob(job: JobState): JobNode {
+  return {
+    ...job,
+    step: null,
+    error: null,
+    steps: null,
+    schedules: null,
+    pending: null,
+    note: null,
+    missing: false,
+  };
+}
+
+function byName(a: JobNode, b: JobNode): number {
+  return a.name.localeCompare(b.name) || a.id - b.id;
+}
+
+/** Replaces the servers and jobs, keeping what only the page knows (steps, feedback). */
+function mergeServers(previous: ServerNode[], servers: ServerSnapshot[]): ServerNode[] {
+  return servers.map((server) => {
+    const old = previous.find((s) => s.id === server.id);
+    const jobs = server.jobs.map((job) => {
+      const kept = old?.jobs.find((j) => j.id === job.id);
+      const fresh = newJob(job);
+      if (!kept) return fresh;
+      const sameRun = kept.step && job.last_run && kept.step.runId === job.last_run.id;
+      return {
+        ...fresh,
+        step: sameRun ? kept.step : null,
+        error: job.status === "failed" || job.status === "internal_error" ? kept.error : null,
+        steps: kept.steps,
+        schedules: kept.schedules,
+        pending: kept.pending,
+        note: kept.note,
+      };
+    });
+    const { id, name, state, message } = server;
+    return { id, name, state, message, jobs: jobs.sort(byName) };
+  });
+}
+
+function applyServerStatus(state: TreeState, status: ServerStatus): TreeState {
+  const { server } = status;
+  if (!state.servers.some((s) => s.id === server.id)) {
+    const added = { ...server, state: status.state, message: status.message, jobs: [] };
+    return { ...state, servers: [...state.servers, added] };
+  }
+  return mapServer(state, server.id, (s) => ({
+    ...s,
+    name: server.name,
+    state: status.state,
+    message: status.message,
+  }));
+}
+
+function applyDetail(
+  state: TreeState,
+  serverId: string,
+  detail: JobDetail,
+  note: Note | null,
+): TreeState {
+  const { steps, schedules, ...job } = detail;
+  const withJob = ensureJob(state, serverId, serverId, job);
+  return updateJob(withJob, serverId, job.id, (node) => {
+    const sameRun = node.step && job.last_run && node.step.runId === job.last_run.id;
+    return {
+      ...node,
+      ...job,
+      step: sameRun ? node.step : null,
+      steps,
+      schedules,
+      pending: null,
+      note,
+      missing: false,
+    };
+  });
+}
+
+/** Applies one event; an event already applied (same epoch, seq not newer) changes nothing. */
+function applyEvent(state: TreeState, event: JobEvent): TreeState {
+  if (event.seq >= 0 && state.epoch === event.epoch && event.seq <= state.seq) return state;
+
+  const stamped =
+    event.seq >= 0 && event.epoch ? { ...state, epoch: event.epoch, seq: event.seq } : state;
+  const terminal = TERMINAL_EVENTS[event.type];
+  if (!terminal && !RUN_EVENTS.has(event.type)) return stamped;
+
+  const placeholder: JobState = {
+    id: event.job.id,
+    name: event.job.name,
+    description: "",
+    enabled: event.job.enabled,
+    host_agent: "",
+    next_run: null,
+    status: "idle",
+    last_run: null,
+  };
+  const withJob = ensureJob(stamped, event.server.id, event.server.name, placeholder);
+  return updateJob(withJob, event.server.id, event.job.id, (job) => {
+    const { name, enabled } = event.job;
+    const same = job.name === name && job.enabled === enabled && !job.missing;
+    return applyRunEvent(same ? job : { ...job, name, enabled, missing: false }, event, terminal);
+  });
+}
+
+function applyRunEvent(job: JobNode, event: JobEvent, terminal: string | undefined): JobNode {
+  const { run } = event;
+  const known = job.last_run;
+
+  // An event of an older run than the one shown only renames; the newer run's state stands.
+  if (known && run.id < known.id) return job;
+  const sameRun = known !== null && known.id === run.id;
+  // A late progress event of a run already finished must not make it look running again.
+  if (!terminal && sameRun && known.status !== "running") return job;
+
+  const base: LastRun = sameRun
+    ? known
+    : {
+        id: run.id,
+        status: "running",
+        started_at: run.started_at,
+        duration: null,
+        steps_done: 0,
+        steps_total: 0,
+      };
+  let lastRun: LastRun = { ...base, started_at: run.started_at || base.started_at };
+  let step = sameRun ? job.step : null;
+  let error = sameRun ? job.error : null;
+
+  if (event.step) {
+    const s = event.step;
+    const finished = event.type === "step_finished";
+    // Steps run in order: an event of an earlier step than the one known is late.
+    if (!step || s.position >= step.position) {
+      step = { runId: run.id, position: s.position, total: s.total, name: s.name };
+    }
+    lastRun = {
+      ...lastRun,
+      steps_total: Math.max(lastRun.steps_total, s.total),
+      steps_done: finished ? Math.max(lastRun.steps_done, s.position) : lastRun.steps_done,
+    };
+  }
+  if (event.progress) {
+    const p = event.progress;
+    lastRun = {
+      ...lastRun,
+      steps_total: Math.max(lastRun.steps_total, p.total),
+      steps_done: Math.max(lastRun.steps_done, p.done),
+    };
+  }
+
+  if (terminal) {
+    // pgAgent's internal failure (`i`) arrives as a `job_failed` whose run says so.
+    const status =
+      terminal === "failed" && run.status === "internal_error" ? "internal_error" : terminal;
+    lastRun = { ...lastRun, status, duration: run.duration };
+    if (event.error !== undefined) error = event.error;
+    return { ...job, status, last_run: lastRun, step, error };
+  }
+  return { ...job, status: "running", last_run: { ...lastRun, status: "running" }, step, error };
+}
+
+/** Adds the job (and its server) when the tree does not have it yet. */
+function ensureJob(
+  state: TreeState,
+  serverId: string,
+  serverName: string,
+  job: JobState,
+): TreeState {
+  let servers = state.servers;
+  if (!servers.some((s) => s.id === serverId)) {
+    const added = { id: serverId, name: serverName, state: "live", message: "", jobs: [] };
+    servers = [...servers, added];
+  }
+  const server = servers.find((s) => s.id === serverId);
+  if (server?.jobs.some((j) => j.id === job.id)) {
+    return servers === state.servers ? state : { ...state, servers };
+  }
+  return {
+    ...state,
+    servers: servers.map((s) =>
+      s.id === serverId ? { ...s, jobs: [...s.jobs, newJob(job)].sort(byName) } : s,
+    ),
+  };
+}
+
+function mapServer(
+  state: TreeState,
+  serverId: string,
+  change: (s: ServerNode) => ServerNode,
+): TreeState {
+  let changed = false;
+  const servers = state.servers.map((s) => {
+    if (s.id !== serverId) return s;
+    const next = change(s);
+    changed = changed || next !== s;
+    return next;
+  });
+  return changed ? { ...state, servers } : state;
+}
+
+/** Changes one job, keeping every other object as it was so that the view redraws only that job. */
+function updateJob(
+  state: TreeState,
+  serverId: string,
+  jobId: number,
+  change: (job: JobNode) => JobNode,
+): TreeState {
+  return mapServer(state, serverId, (server) => {
+    const index = server.jobs.findIndex((j) => j.id === jobId);
+    if (index < 0) return server;
+    const job = server.jobs[index]!;
+    const next = change(job);
+    if (next === job) return server;
+    const jobs = [...server.jobs];
+    jobs[index] = next;
+    if (next.name !== job.name) jobs.sort(byName);
+    return { ...server, jobs };
+  });
+}
+
+/** Holds the current state and tells its subscribers after each change. */
+export class Store {
+  private state: TreeState = emptyState;
+  private readonly listeners = new Set<() => void>();
+
+  get(): TreeState {
+    return this.state;
+  }
+
+  dispatch(action: Action): void {
+    const next = reduce(this.state, action);
+    if (next === this.state) return;
+    this.state = next;
+    for (const listener of this.listeners) listener();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,195 @@
+/** Notifications of job starts, successes and failures, each shown once, with a Refresh button. */
+
+import { formatDuration } from "./format";
+import type { JobEvent, NotificationPosition } from "./wire";
+
+export interface NotifierOptions {
+  /** How long a notification stays, in ms; 0 or less keeps it until dismissed. */
+  duration: number;
+  position: NotificationPosition;
+  onRefresh(serverId: string, jobId: number): void;
+}
+
+/** A message that is not an event, such as a refresh that failed. */
+export interface Message {
+  type: string;
+  serverId: string;
+  jobId: number;
+  title: string;
+  text: string;
+  kind: "info" | "error";
+}
+
+type Kind = "started" | "success" | "failure";
+
+const NOTIFIED: Record<string, { kind: Kind; title: string }> = {
+  job_started: { kind: "started", title: "Job started" },
+  job_succeeded: { kind: "success", title: "Job succeeded" },
+  job_failed: { kind: "failure", title: "Job failed" },
+  job_aborted: { kind: "failure", title: "Job aborted" },
+};
+
+/** More than this many on screen at once and the oldest passing one makes room. */
+const MAX_VISIBLE = 6;
+/** How many keys of shown notifications to remember against duplicates. */
+const REMEMBERED = 1000;
+
+export class Notifier {
+  private readonly seen = new Set<string>();
+  private readonly timers = new Map<HTMLElement, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly options: NotifierOptions,
+  ) {
+    container.classList.add("notifications", `position-${options.position}`);
+    container.setAttribute("aria-live", "polite");
+  }
+
+  /**
+   * Shows the notification of a job start, success or failure, once per server, run and type:
+   * an event that arrives again (a replay after a reconnect, a duplicated batch) shows nothing.
+   * Returns the new element, or null when there is nothing to show.
+   */
+  notifyEvent(event: JobEvent): HTMLElement | null {
+    const shape = NOTIFIED[event.type];
+    if (!shape) return null;
+    const key = `${event.server.id}/${event.run.id}/${event.type}`;
+    if (this.seen.has(key)) return null;
+    this.remember(key);
+
+    const detail = shape.kind === "failure" ? event.error : undefined;
+    return this.show({
+      type: event.type,
+      serverId: event.server.id,
+      jobId: event.job.id,
+      runId: event.run.id,
+      title: shape.title,
+      text: describe(event),
+      detail,
+      kind: shape.kind,
+      refresh: true,
+    });
+  }
+
+  /** Shows a message of the page's own; errors stay until dismissed, like failures. */
+  notifyMessage(message: Message): HTMLElement {
+    return this.show({
+      ...message,
+      runId: null,
+      detail: undefined,
+      kind: message.kind === "error" ? "failure" : "success",
+      refresh: false,
+    });
+  }
+
+  dismiss(element: HTMLElement): void {
+    const timer = this.timers.get(element);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timers.delete(element);
+    element.remove();
+  }
+
+  private remember(key: string): void {
+    this.seen.add(key);
+    if (this.seen.size > REMEMBERED) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+
+  private show(n: {
+    type: string;
+    serverId: string;
+    jobId: number;
+    runId: number | null;
+    title: string;
+    text: string;
+    detail: string | undefined;
+    kind: Kind;
+    refresh: boolean;
+  }): HTMLElement {
+    const doc = this.container.ownerDocument;
+    const element = doc.createElement("div");
+    element.className = `notification notification-${n.kind}`;
+    // No data-server-id: `[data-server-id][data-job-id]` is the job node's hook alone.
+    element.dataset.type = n.type;
+    element.dataset.jobId = String(n.jobId);
+    if (n.runId !== null) element.dataset.runId = String(n.runId);
+    element.setAttribute("role", n.kind === "failure" ? "alert" : "status");
+
+    const body = doc.createElement("div");
+    body.className = "notification-body";
+    const title = doc.createElement("strong");
+    title.className = "notification-title";
+    title.textContent = n.title;
+    const text = doc.createElement("p");
+    text.className = "notification-text";
+    text.textContent = n.text;
+    body.append(title, text);
+    if (n.detail) {
+      const detail = doc.createElement("pre");
+      detail.className = "notification-detail";
+      detail.textContent = n.detail;
+      body.append(detail);
+    }
+
+    const actions = doc.createElement("div");
+    actions.className = "notification-actions";
+    if (n.refresh) {
+      const refresh = doc.createElement("button");
+      refresh.type = "button";
+      refresh.className = "notification-refresh";
+      refresh.textContent = "Refresh";
+      refresh.addEventListener("click", () => this.options.onRefresh(n.serverId, n.jobId));
+      actions.append(refresh);
+    }
+    const close = doc.createElement("button");
+    close.type = "button";
+    close.className = "notification-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "\u00d7";
+    close.addEventListener("click", () => this.dismiss(element));
+    actions.append(close);
+
+    element.append(body, actions);
+    // Newest first in the DOM; the stylesheet turns bottom positions around.
+    this.container.prepend(element);
+    this.makeRoom();
+
+    // Failures stay until someone has seen and dismissed them.
+    if (n.kind !== "failure" && this.options.duration > 0) {
+      this.timers.set(element, setTimeout(() => this.dismiss(element), this.options.duration));
+    }
+    return element;
+  }
+
+  private makeRoom(): void {
+    const shown = Array.from(this.container.children).filter(
+      (el): el is HTMLElement => el instanceof HTMLElement && el.classList.contains("notification"),
+    );
+    if (shown.length <= MAX_VISIBLE) return;
+    const passing = shown.filter((el) => this.timers.has(el));
+    const oldest = passing.length > 0 ? passing[passing.length - 1] : shown[shown.length - 1];
+    if (oldest) this.dismiss(oldest);
+  }
+}
+
+function describe(event: JobEvent): string {
+  const where = `\u201c${event.job.name}\u201d on ${event.server.name}`;
+  const run = `run ${event.run.id}`;
+  switch (event.type) {
+    case "job_started":
+      return event.run.agent_host
+        ? `${where}, ${run} on agent ${event.run.agent_host}`
+        : `${where}, ${run}`;
+    case "job_succeeded":
+    case "job_failed":
+    case "job_aborted":
+      return event.run.duration !== null
+        ? `${where}, ${run} after ${formatDuration(event.run.duration)}`
+        : `${where}, ${run}`;
+    default:
+      return where;
+  }
+}

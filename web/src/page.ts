@@ -1,0 +1,49 @@
+/** The page's fixed parts: the connection indicator and the banner for page-wide problems. */
+
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "failed" | "polling";
+
+const LABELS: Record<ConnectionState, string> = {
+  connecting: "Connecting\u2026",
+  live: "Live",
+  reconnecting: "Reconnecting\u2026",
+  failed: "Disconnected",
+  polling: "Polling",
+};
+
+export class ConnectionIndicator {
+  constructor(
+    private readonly element: HTMLElement,
+    private readonly retryButton: HTMLButtonElement | null,
+  ) {}
+
+  /**
+   * Shows the state, with the details as a tooltip. `canRetry` offers the Reconnect button,
+   * for failures that trying again may cure (not a refused token).
+   */
+  set(state: ConnectionState, detail = "", canRetry = false): void {
+    this.element.dataset.state = state;
+    this.element.textContent = LABELS[state];
+    this.element.title = detail;
+    if (this.retryButton) this.retryButton.hidden = !(state === "failed" && canRetry);
+  }
+}
+
+export class Banner {
+  constructor(private readonly element: HTMLElement) {}
+
+  show(title: string, text: string, kind: "info" | "error" = "error"): void {
+    const doc = this.element.ownerDocument;
+    const heading = doc.createElement("strong");
+    heading.textContent = title;
+    const body = doc.createElement("p");
+    body.textContent = text;
+    this.element.replaceChildren(heading, body);
+    this.element.dataset.kind = kind;
+    this.element.hidden = false;
+  }
+
+  hide(): void {
+    this.element.hidden = true;
+    this.element.replaceChildren();
+  }
+}

@@ -1,0 +1,167 @@
+/** The page's one Socket.IO connection to the `/pgagent` namespace (`connectJobStatusSocket`). */
+
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import type { ConnectionState } from "./page";
+import {
+  decodeEvents,
+  decodeServerStatus,
+  decodeSnapshot,
+  type ClientConfig,
+  type JobEvent,
+  type ServerStatus,
+  type Snapshot,
+} from "./wire";
+
+/** What the connection state is about: words, and the service's refusal when it refused. */
+export interface ConnectionDetail {
+  text: string;
+  refusal?: { code: string; message: string };
+}
+
+export interface JobStatusHandlers {
+  /** The whole state, sent on every connect: it replaces what the page had. */
+  onSnapshot(snapshot: Snapshot): void;
+  onEvents(events: JobEvent[]): void;
+  onServerStatus(status: ServerStatus): void;
+  /** `canRetry` is false when trying again cannot help, as with a refused token. */
+  onConnectionState(state: ConnectionState, detail: ConnectionDetail, canRetry: boolean): void;
+}
+
+export type Connect = (uri: string, options: Partial<ManagerOptions & SocketOptions>) => Socket;
+
+export interface ConnectOptions {
+  /** Scheme, host and port of the service, such as `location.origin`. */
+  origin: string;
+  token: string;
+  config: ClientConfig;
+  handlers: JobStatusHandlers;
+  /** The last event seen, sent on reconnect so that the service can replay what was missed. */
+  resume?: () => { epoch: string; seq: number } | null;
+  /** Logs every event in and out when the service runs with `debug`. */
+  log?: (message: string, ...values: unknown[]) => void;
+  connect?: Connect;
+}
+
+export interface JobStatusSocket {
+  /** Connects again after the connection failed for good. */
+  reconnect(): void;
+  close(): void;
+}
+
+/** Refusals that only a new token cures: no retry, whether automatic or offered. */
+const TOKEN_REFUSALS = new Set(["auth_required", "auth_invalid", "auth_expired", "forbidden"]);
+
+/**
+ * Connects to the namespace and hands decoded events to `handlers`.
+ *
+ * `serverId` narrows what reaches the handlers to one server's jobs; null passes everything.
+ * The page keeps one connection whatever it shows: a server is a filter, not a socket.
+ */
+export function connectJobStatusSocket(
+  serverId: string | null,
+  options: ConnectOptions,
+): JobStatusSocket {
+  const { config, handlers, token } = options;
+  const connect = options.connect ?? io;
+  const mine = (id: string): boolean => serverId === null || id === serverId;
+
+  const socket = connect(options.origin + config.namespace, {
+    path: config.socket.path,
+    reconnection: config.socket.reconnection,
+    reconnectionAttempts: config.socket.reconnectionAttempts,
+    reconnectionDelay: config.socket.reconnectionDelay,
+    timeout: config.socket.timeout,
+    // A function, so that each reconnect sends the latest position rather than the first one.
+    auth: (send) => {
+      const resume = options.resume?.() ?? null;
+      send(resume ? { token, resume } : { token });
+    },
+  });
+  let closed = false;
+
+  if (options.log) {
+    const log = options.log;
+    socket.onAny((event: string, ...args: unknown[]) => log(`<- ${event}`, ...args));
+    socket.onAnyOutgoing((event: string, ...args: unknown[]) => log(`-> ${event}`, ...args));
+  }
+
+  const tell = (state: ConnectionState, text: string, canRetry = false): void => {
+    handlers.onConnectionState(state, { text }, canRetry);
+  };
+
+  tell("connecting", "");
+
+  socket.on("connect", () => tell("live", ""));
+
+  socket.on("disconnect", (reason) => {
+    if (closed || reason === "io client disconnect") return;
+    if (reason === "io server disconnect") {
+      // The service closed this socket on purpose; socket.io does not reconnect by itself then.
+      tell("failed", "The service closed the connection.", true);
+    } else {
+      tell("reconnecting", `Connection lost (${reason}).`);
+    }
+  });
+
+  socket.on("connect_error", (error: Error & { data?: unknown }) => {
+    const refusal = readRefusal(error.data);
+    if (refusal || !socket.active) {
+      // Refused by the service: it would refuse again, so stop here and say why.
+      const code = refusal?.code ?? "refused";
+      const message = refusal?.message || error.message || "The service refused the connection.";
+      socket.disconnect();
+      handlers.onConnectionState(
+        "failed",
+        { text: `${message} (${code})`, refusal: { code, message } },
+        !TOKEN_REFUSALS.has(code),
+      );
+      return;
+    }
+    tell("reconnecting", `Cannot reach the service: ${error.message}`);
+  });
+
+  socket.io.on("reconnect_attempt", (attempt) => {
+    const of = config.socket.reconnectionAttempts;
+    const tries = Number.isFinite(of) ? `attempt ${attempt} of ${of}` : `attempt ${attempt}`;
+    tell("reconnecting", `Reconnecting, ${tries}.`);
+  });
+
+  socket.io.on("reconnect_failed", () => {
+    tell("failed", "The service could not be reached; gave up retrying.", true);
+  });
+
+  socket.on("snapshot", (payload: unknown) => {
+    const snapshot = decodeSnapshot(payload);
+    if (!snapshot) return;
+    handlers.onSnapshot({ ...snapshot, servers: snapshot.servers.filter((s) => mine(s.id)) });
+  });
+
+  socket.on("job_status_update", (payload: unknown) => {
+    const events = decodeEvents(payload).filter((e) => mine(e.server.id));
+    if (events.length > 0) handlers.onEvents(events);
+  });
+
+  socket.on("server_status", (payload: unknown) => {
+    const status = decodeServerStatus(payload);
+    if (status && mine(status.server.id)) handlers.onServerStatus(status);
+  });
+
+  return {
+    reconnect() {
+      closed = false;
+      tell("connecting", "");
+      socket.connect();
+    },
+    close() {
+      closed = true;
+      socket.disconnect();
+    },
+  };
+}
+
+function readRefusal(data: unknown): { code: string; message: string } | null {
+  if (typeof data !== "object" || data === null) return null;
+  const { code, message } = data as Record<string, unknown>;
+  if (typeof code !== "string") return null;
+  return { code, message: typeof message === "string" ? message : "" };
+}

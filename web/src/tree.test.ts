@@ -1,0 +1,122 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { JobActions } from "./actions";
+import { Store } from "./model";
+import { event, jobRef, jobState, snapshot, stepEvent } from "./testing";
+import { setupJobStatusListener, type JobStatusListener } from "./tree";
+
+describe("setupJobStatusListener", () => {
+  let root: HTMLElement;
+  let store: Store;
+  let frames: Array<() => void>;
+  let calls: string[];
+  let listener: JobStatusListener;
+
+  const actions: JobActions = {
+    refreshJobNode: async (serverId, jobId) => {
+      calls.push(`refresh ${serverId} ${jobId}`);
+    },
+    runJobNow: async (serverId, jobId) => {
+      calls.push(`run ${serverId} ${jobId}`);
+    },
+  };
+
+  const jobNode = (jobId = 1) =>
+    root.querySelector<HTMLElement>(`.job[data-server-id="main"][data-job-id="${jobId}"]`);
+
+  const drawFrames = () => {
+    const pending = frames.splice(0);
+    for (const draw of pending) draw();
+    return pending.length;
+  };
+
+  beforeEach(() => {
+    document.body.replaceChildren();
+    root = document.createElement("nav");
+    document.body.append(root);
+    store = new Store();
+    frames = [];
+    calls = [];
+    listener = setupJobStatusListener(root, store, actions, (draw) => frames.push(draw));
+  });
+
+  it("draws Servers > server > pgAgent Jobs > job with the test hooks", () => {
+    store.dispatch({ type: "snapshot", snapshot: snapshot([jobState({ status: "succeeded" })]) });
+    drawFrames();
+
+    const server = root.querySelector<HTMLElement>('.server[data-server-id="main"]')!;
+    expect(server.querySelector(".server-name")?.textContent).toBe("Main server");
+    expect(server.querySelector(".jobs-collection .node-label")?.textContent).toBe("pgAgent Jobs");
+    const job = jobNode()!;
+    expect(job.dataset.status).toBe("succeeded");
+    expect(job.querySelector(".job-name")?.textContent).toBe("nightly backup");
+    expect(job.querySelector(".job-status")?.textContent).toBe("Succeeded");
+    expect(job.querySelector(".job-status")?.classList.contains("status-succeeded")).toBe(true);
+  });
+
+  it("renders a hostile job name, description and message as text", () => {
+    const hostile = "<img src=x onerror=alert(1)>";
+    const state = snapshot([jobState({ name: hostile, description: "<b>d</b>" })]);
+    state.servers[0]!.name = "<i>srv</i>";
+    state.servers[0]!.message = "<script>alert(1)</script>";
+    store.dispatch({ type: "snapshot", snapshot: state });
+    drawFrames();
+
+    expect(jobNode()!.querySelector(".job-name")?.textContent).toBe(hostile);
+    expect(root.querySelector("img, b, i, script")).toBeNull();
+    expect(root.querySelector(".server-name")?.textContent).toBe("<i>srv</i>");
+    expect(root.querySelector(".server-message")?.textContent).toBe("<script>alert(1)</script>");
+  });
+
+  it("draws a burst of events once, at the next frame, with step k of n", () => {
+    store.dispatch({ type: "snapshot", snapshot: snapshot() });
+    drawFrames();
+    const before = jobNode();
+
+    store.dispatch({ type: "events", events: [event("job_started")] });
+    store.dispatch({ type: "events", events: [stepEvent("step_started", 1, 3)] });
+    store.dispatch({
+      type: "events",
+      events: [stepEvent("step_finished", 1, 3), stepEvent("step_started", 2, 3)],
+    });
+    expect(jobNode()!.dataset.status).toBe("idle");
+    expect(drawFrames()).toBe(1);
+
+    const job = jobNode()!;
+    expect(job).toBe(before);
+    expect(job.dataset.status).toBe("running");
+    expect(job.querySelector(".job-progress")?.textContent).toBe("step 2 of 3");
+
+    store.dispatch({ type: "events", events: [event("job_failed", { error: "<b>ERROR</b>" })] });
+    listener.flush();
+    expect(job.dataset.status).toBe("failed");
+    expect(job.querySelector(".job-error")?.textContent).toBe("<b>ERROR</b>");
+    expect(job.querySelector<HTMLElement>(".job-progress")?.hidden).toBe(true);
+    expect(job.querySelector(".last-run-duration")?.textContent).toBe("3.2 s");
+  });
+
+  it("wires Run now and Refresh to the actions, and loads steps when a job opens", () => {
+    store.dispatch({ type: "snapshot", snapshot: snapshot() });
+    drawFrames();
+    const job = jobNode()!;
+    job.querySelector<HTMLButtonElement>("button.job-run")!.click();
+    job.querySelector<HTMLButtonElement>("button.job-refresh")!.click();
+    job.querySelector<HTMLButtonElement>(".node-row > button.toggle")!.click();
+    expect(calls).toEqual(["run main 1", "refresh main 1", "refresh main 1"]);
+    expect(job.getAttribute("aria-expanded")).toBe("true");
+  });
+
+  it("moves a renamed job into place and removes a deleted one", () => {
+    const jobs = [jobState({ id: 1, name: "a" }), jobState({ id: 2, name: "b" })];
+    store.dispatch({ type: "snapshot", snapshot: snapshot(jobs) });
+    drawFrames();
+    store.dispatch({ type: "events", events: [event("job_started", { job: jobRef(1, "c") })] });
+    drawFrames();
+    const names = Array.from(root.querySelectorAll(".job .job-name")).map((n) => n.textContent);
+    expect(names).toEqual(["b", "c"]);
+
+    store.dispatch({ type: "snapshot", snapshot: snapshot([jobState({ id: 2, name: "b" })], 1) });
+    drawFrames();
+    expect(jobNode(1)).toBeNull();
+    expect(jobNode(2)).not.toBeNull();
+  });
+});

@@ -54,7 +54,7 @@ async def test_a_hostile_job_name_is_shown_as_text(
 
     async with running_service({"main": conninfo}) as service:
         await page.goto(f"{service.url}/#token={TOKEN}")
-        node = page.locator(f'[data-job-id="{job_id}"]')
+        node = page.locator(f'li.job[data-job-id="{job_id}"]')
         await expect(node.locator(".job-name")).to_have_text(hostile, timeout=WAIT_MS)
 
         run_job_now(conninfo, job_id)

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pgagent_live import __version__
 from pgagent_live.api.errors import ApiError, api_error_handler, validation_error_handler
+from pgagent_live.api.history import build_history_router
 from pgagent_live.api.routes import build_router
 from pgagent_live.config import Settings
 from pgagent_live.hub.hub import Hub
@@ -94,7 +95,9 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
     api.state.hub = hub
     api.add_exception_handler(ApiError, api_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
-    api.include_router(build_router(settings, hub, token))
+    router = build_router(settings, hub, token)
+    router.include_router(build_history_router(hub))  # under the same prefix and token check
+    api.include_router(router)
 
     page = static_dir()
 

@@ -1,0 +1,10 @@
+-- The step runs of the given runs, with their step's name and kind and the start of the output.
+SELECT l.jslid, l.jsljlgid, l.jsljstid, l.jslstatus, l.jslresult, l.jslstart,
+       extract(epoch FROM l.jslduration)::float8 AS duration,
+       left(coalesce(l.jsloutput, ''), %(excerpt_chars)s) AS output,
+       coalesce(octet_length(l.jsloutput), 0) AS output_size,
+       st.jstname, st.jstkind
+FROM pgagent.pga_jobsteplog l
+LEFT JOIN pgagent.pga_jobstep st ON st.jstid = l.jsljstid
+WHERE l.jsljlgid = ANY(%(runs)s)
+ORDER BY l.jsljlgid DESC, l.jslid

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from pgagent_live.admin import check_command, triggers_group
 from pgagent_live.config import ConfigError, ServerEntry, Settings, load_settings
 from pgagent_live.service import PortInUseError, ensure_port_free, serve
 
@@ -149,3 +150,7 @@ def _terminate_as_exit() -> None:
         sys.exit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+main.add_command(check_command)
+main.add_command(triggers_group)

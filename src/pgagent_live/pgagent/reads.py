@@ -7,7 +7,15 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from pgagent_live.pgagent.queries import query
-from pgagent_live.pgagent.rows import JobRow, RunRow, ScheduleRow, StepLogRow, StepRow
+from pgagent_live.pgagent.rows import (
+    AgentRow,
+    JobRow,
+    RunRow,
+    ScheduleRow,
+    StepLogRow,
+    StepRow,
+)
+from pgagent_live.pgagent.text import decode
 from pgagent_live.watch.events import OUTPUT_EXCERPT_BYTES
 
 Connection = AsyncConnection[tuple[Any, ...]]
@@ -26,14 +34,17 @@ async def jobs(conn: Connection) -> list[JobRow]:
     return [
         JobRow(
             id=r[0],
-            name=r[1],
-            description=r[2] or "",
+            name=decode(r[1]),
+            description=decode(r[2]),
             enabled=r[3],
-            host_agent=r[4] or "",
+            host_agent=decode(r[4]),
             next_run=r[5],
             last_claimed=r[6],
             agent_pid=r[7],
-            agent_host=r[8],
+            agent_host=None if r[8] is None else decode(r[8]),
+            steps_enabled=r[9],
+            steps_digest=decode(r[10]),
+            schedules_digest=decode(r[11]),
         )
         for r in await cur.fetchall()
     ]
@@ -69,12 +80,14 @@ async def step_logs(
             id=r[0],
             run_id=r[1],
             step_id=r[2],
-            letter=r[3],
+            letter=decode(r[3]),
             result=r[4],
             started_at=r[5],
             duration=r[6],
-            output=r[7],
+            output=decode(r[7]),
             output_size=r[8],
+            name=None if r[9] is None else decode(r[9]),
+            kind=None if r[10] is None else decode(r[10]),
         )
         for r in await cur.fetchall()
     ]
@@ -85,14 +98,21 @@ async def steps(conn: Connection, job_ids: Sequence[int]) -> list[StepRow]:
         return []
     cur = await conn.execute(query("steps"), {"jobs": list(job_ids)})
     return [
-        StepRow(id=r[0], job_id=r[1], name=r[2], kind=r[3], enabled=r[4], on_error=r[5])
+        StepRow(
+            id=r[0],
+            job_id=r[1],
+            name=decode(r[2]),
+            kind=decode(r[3]),
+            enabled=r[4],
+            on_error=decode(r[5]),
+        )
         for r in await cur.fetchall()
     ]
 
 
 async def schedules(conn: Connection, job_id: int) -> list[ScheduleRow]:
     cur = await conn.execute(query("schedules"), {"job": job_id})
-    return [ScheduleRow(id=r[0], name=r[1], enabled=r[2]) for r in await cur.fetchall()]
+    return [ScheduleRow(id=r[0], name=decode(r[1]), enabled=r[2]) for r in await cur.fetchall()]
 
 
 async def run_now(conn: Connection, job_id: int) -> bool:
@@ -101,5 +121,41 @@ async def run_now(conn: Connection, job_id: int) -> bool:
     return await cur.fetchone() is not None
 
 
+async def agents(conn: Connection) -> list[AgentRow]:
+    cur = await conn.execute(query("agents"))
+    return [
+        AgentRow(pid=r[0], login_time=r[1], host=decode(r[2]), alive=r[3])
+        for r in await cur.fetchall()
+    ]
+
+
+async def success_durations(
+    conn: Connection, job_ids: Sequence[int], count: int = 20, scan: int = 100
+) -> dict[int, list[float]]:
+    """Seconds taken by each job's newest successful runs (at most ``count`` of the newest
+    ``scan`` runs), newest first; a job without any maps to an empty list."""
+    found: dict[int, list[float]] = {job_id: [] for job_id in job_ids}
+    if not job_ids:
+        return found
+    params = {"jobs": list(job_ids), "count": count, "scan": scan}
+    cur = await conn.execute(query("success_durations"), params)
+    for job_id, duration in await cur.fetchall():
+        found[job_id].append(duration)
+    return found
+
+
+async def run(conn: Connection, run_id: int) -> RunRow | None:
+    cur = await conn.execute(query("run"), {"run": run_id})
+    row = await cur.fetchone()
+    return None if row is None else _run(row)
+
+
+async def step_output(conn: Connection, run_id: int, step_run_id: int) -> tuple[str, int] | None:
+    """A step run's whole output, decoded, with its size in bytes as stored."""
+    cur = await conn.execute(query("step_output"), {"run": run_id, "step_run": step_run_id})
+    row = await cur.fetchone()
+    return None if row is None else (decode(row[0]), row[1])
+
+
 def _run(r: tuple[Any, ...]) -> RunRow:
-    return RunRow(id=r[0], job_id=r[1], letter=r[2], started_at=r[3], duration=r[4])
+    return RunRow(id=r[0], job_id=r[1], letter=decode(r[2]), started_at=r[3], duration=r[4])

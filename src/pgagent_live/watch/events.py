@@ -13,9 +13,18 @@ EventType = Literal[
     "job_succeeded",
     "job_failed",
     "job_aborted",
+    "job_stuck",
+    "job_overdue",
+    "job_long_running",
+    "job_changed",
+    "job_removed",
+    "agent_online",
+    "agent_offline",
 ]
 
-ServerState = Literal["connecting", "live", "unreachable", "not_installed"]
+ServerState = Literal[
+    "connecting", "live", "unreachable", "not_installed", "permission_denied", "error"
+]
 
 
 class ServerRef(TypedDict):
@@ -36,6 +45,8 @@ class RunRef(TypedDict):
     duration: float | None
     """Seconds, from the database clock; None while running or when unknown."""
     agent_host: str | None
+    clock_anomaly: NotRequired[bool]
+    """True when the run starts after the database's now or its duration is negative."""
 
 
 class StepRef(TypedDict):
@@ -53,12 +64,39 @@ class StepRef(TypedDict):
     """At most ``OUTPUT_EXCERPT_BYTES`` of UTF-8, cut on a character boundary."""
     output_size: int
     """The full output's size in bytes."""
+    output_truncated: NotRequired[bool]
+    """True when ``output`` is only the start of it: read the rest through the REST API."""
+    clock_anomaly: NotRequired[bool]
 
 
 class Progress(TypedDict):
     done: int
+    """Steps finished so far."""
     total: int
-    elapsed: float
+    """Steps the run will run: the job's enabled steps when the run started."""
+    elapsed: float | None
+    """Seconds since the run started, by the database clock; None on a clock anomaly."""
+    expected: NotRequired[float | None]
+    """The median duration of the job's recent successful runs; None when it has none."""
+
+
+class RunWarning(TypedDict):
+    """A step that did not work in a run that went on."""
+
+    step_id: int
+    step_run_id: int
+    name: str
+    status: str
+    """``ignored``, ``failed_as_success`` or ``not_recorded``."""
+    result: int | None
+    message: str
+
+
+class AgentRef(TypedDict):
+    pid: int
+    host: str
+    login_time: str
+    alive: bool
 
 
 class Event(TypedDict):
@@ -69,12 +107,28 @@ class Event(TypedDict):
     type: EventType
     occurred_at: str
     server: ServerRef
-    job: JobRef
-    run: RunRef
+    job: NotRequired[JobRef]
+    """Every type but ``agent_online`` and ``agent_offline``."""
+    run: NotRequired[RunRef]
+    """Every type about a run: not ``job_overdue``, ``job_changed``, ``job_removed``, agents."""
     step: NotRequired[StepRef]
     progress: NotRequired[Progress]
     error: NotRequired[str]
     """For ``job_failed``: the failing step's output, bounded like ``step.output``."""
+    warnings: NotRequired[list[RunWarning]]
+    """For the final event of a run whose failing steps were let through."""
+    reason: NotRequired[str]
+    """A machine-readable reason: see docs/states.md for each type's values."""
+    message: NotRequired[str]
+    """The reason in words."""
+    live_hosts: NotRequired[list[str]]
+    """For ``job_overdue``: the hosts of the live agents."""
+    changes: NotRequired[list[str]]
+    """For ``job_changed``: what changed (``created``, ``name``, ``steps``, ...)."""
+    state: NotRequired["JobState"]
+    """For ``job_changed``: the job as the tree now draws it."""
+    agent: NotRequired[AgentRef]
+    """For ``agent_online`` and ``agent_offline``."""
 
 
 class LastRun(TypedDict):
@@ -84,6 +138,22 @@ class LastRun(TypedDict):
     duration: float | None
     steps_done: int
     steps_total: int
+    warnings: NotRequired[list[RunWarning]]
+    reason: NotRequired[str]
+    """Why the run is what it is, when that is not plain (see docs/states.md)."""
+    clock_anomaly: NotRequired[bool]
+    long_running: NotRequired[bool]
+    expected: NotRequired[float | None]
+
+
+class JobAlert(TypedDict):
+    """A condition of a job that is not a run status: stuck, overdue or long running."""
+
+    type: str
+    """The event type that announced it: ``job_stuck``, ``job_overdue``, ``job_long_running``."""
+    reason: str
+    message: str
+    since: str
 
 
 class JobState(TypedDict):
@@ -96,8 +166,34 @@ class JobState(TypedDict):
     host_agent: str
     next_run: str | None
     status: str
-    """``running`` while a run is open, else the last run's status, else ``idle``."""
+    """``stuck``, ``running``, ``overdue``, else the last run's status, else ``idle``."""
     last_run: LastRun | None
+    alert: NotRequired[JobAlert | None]
+
+
+class RunDetail(TypedDict):
+    """A run with every step run, read now, as ``GET .../runs/{run}`` returns it."""
+
+    id: int
+    job_id: int
+    status: str
+    started_at: str
+    duration: float | None
+    clock_anomaly: bool
+    reason: str | None
+    message: str | None
+    warnings: list[RunWarning]
+    steps: list[StepRef]
+
+
+class StepOutput(TypedDict):
+    """A step run's whole output, decoded as docs/states.md says."""
+
+    run_id: int
+    step_run_id: int
+    output: str
+    output_size: int
+    """The size in bytes as stored, before decoding."""
 
 
 class ServerSnapshot(TypedDict):
@@ -106,6 +202,7 @@ class ServerSnapshot(TypedDict):
     state: ServerState
     message: str
     jobs: list[JobState]
+    agents: NotRequired[list[AgentRef]]
 
 
 class Snapshot(TypedDict):
@@ -125,3 +222,11 @@ def excerpt(text: str, limit: int = OUTPUT_EXCERPT_BYTES) -> str:
     if len(data) <= limit:
         return text
     return data[:limit].decode("utf-8", "ignore")
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    """The first non-empty line of a text, bounded: what a warning quotes of an output."""
+    for line in text.splitlines():
+        if line.strip():
+            return excerpt(line.strip(), limit)
+    return ""

@@ -5,14 +5,26 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from psycopg import AsyncConnection, IsolationLevel, errors
 
-from pgagent_live.pgagent import reads
+from pgagent_live.pgagent import checks, reads, triggers
 from pgagent_live.pgagent.rows import ScheduleRow, StepRow
-from pgagent_live.watch.events import Event, JobState, ServerRef, ServerState
+from pgagent_live.pgagent.status import JobRunStatus
+from pgagent_live.watch.alerts import Thresholds
+from pgagent_live.watch.events import (
+    AgentRef,
+    Event,
+    JobState,
+    RunDetail,
+    ServerRef,
+    ServerState,
+    StepOutput,
+)
+from pgagent_live.watch.outcome import checked_duration, outcome_of, step_of
+from pgagent_live.watch.listener import Listener
 from pgagent_live.watch.tracker import Look, Tracker
 
 logger = logging.getLogger(__name__)
@@ -22,6 +34,12 @@ StateSink = Callable[[ServerRef, ServerState, str], Awaitable[None]]
 
 MAX_BACKOFF = 30.0
 
+LOOK_TIMEOUT = 45.0
+"""Seconds a look may take before its server counts as unreachable: the statement timeout
+(30 s) bounds a slow query, this bounds a server or network that stopped answering."""
+
+WatchMode = Literal["poll", "notify", "auto"]
+
 
 class WatchError(Exception):
     """A monitored server could not answer a request about its jobs."""
@@ -29,6 +47,18 @@ class WatchError(Exception):
 
 class JobNotFoundError(WatchError):
     """The job does not exist on the server (any more)."""
+
+
+class _Blocked(Exception):
+    """The server cannot be watched as it is: its state says why; retried with backoff."""
+
+
+class _ModeChanged(Exception):
+    """The triggers were installed or removed: watch again in the other mode."""
+
+
+class RunNotFoundError(WatchError):
+    """The run or step run does not exist on the server (any more)."""
 
 
 @dataclass(slots=True)
@@ -49,16 +79,26 @@ class Watcher:
         interval: float = 1.0,
         on_events: EventSink,
         on_state: StateSink,
+        limits: Thresholds | None = None,
+        mode: WatchMode = "auto",
+        safety_interval: float = 30.0,
+        health_timeout: float = 10.0,
     ) -> None:
         self.server = ServerRef(id=server_id, name=name or server_id)
         self.interval = interval
         self.state: ServerState = "connecting"
         self.message = ""
-        self.tracker = Tracker(self.server)
+        self.tracker = Tracker(self.server, limits)
         self._conninfo = conninfo
         self._on_events = on_events
         self._on_state = on_state
         self._seeded = False
+        self.mode = mode
+        self.notify = False
+        """Whether the watcher is in notify mode now: ``mode`` decided it at connect."""
+        self.safety_interval = safety_interval
+        self.health_timeout = health_timeout
+        self.listener: Listener | None = None
 
     async def run(self) -> None:
         """Watch until cancelled, reconnecting with backoff when the server fails."""
@@ -67,17 +107,26 @@ class Watcher:
             try:
                 async with await self._connect(read_only=True) as conn:
                     await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-                    if not self._seeded:
-                        await self._seed(conn)
-                    await self._set_state("live", "")
+                    await self._watch(conn, on_streaming=lambda: None)
                     failures = 0
-                    while True:
-                        await self._look(conn)
-                        await asyncio.sleep(self.interval)
+            except _ModeChanged:
+                failures = 0
+                continue
+            except _Blocked:
+                pass
+            except TimeoutError:
+                message = f"no answer within {LOOK_TIMEOUT:g} s"
+                await self._set_state("unreachable", message)
             except (errors.UndefinedTable, errors.InvalidSchemaName, errors.UndefinedFunction):
                 await self._set_state("not_installed", "the pgagent schema is not installed")
+            except errors.InsufficientPrivilege as exc:
+                await self._set_state("permission_denied", _first_line(exc))
             except psycopg.Error as exc:
                 await self._set_state("unreachable", _first_line(exc))
+            except Exception as exc:
+                # One server's surprise must not end its watcher, nor touch the others.
+                logger.exception("watcher of %s failed", self.server["id"])
+                await self._set_state("error", f"unexpected error: {_first_line(exc)}")
 
             failures += 1
             delay = min(MAX_BACKOFF, self.interval * 2 ** min(failures, 6))
@@ -85,6 +134,53 @@ class Watcher:
 
     def job_states(self) -> list[JobState]:
         return self.tracker.job_states()
+
+    def agents(self) -> list[AgentRef]:
+        return self.tracker.agent_refs()
+
+    async def run_detail(self, run_id: int) -> RunDetail:
+        """A run with all its step runs, read now, with the statuses the events use."""
+        async with await self._connect(read_only=True) as conn:
+            run = await reads.run(conn, run_id)
+            if run is None:
+                raise RunNotFoundError(f"no run {run_id} on server {self.server['id']!r}")
+            logs = await reads.step_logs(conn, [run_id])
+            steps = await reads.steps(conn, [run.job_id])
+
+        by_id = {step.id: step for step in steps}
+        outcome = outcome_of(run, logs, by_id)
+        ended = JobRunStatus.of(run.letter).finished
+        if not ended:
+            # An open run may be stuck: only the tracker knows whether its agent lives.
+            outcome.status, outcome.reason = self.tracker.open_run_status(run)
+            outcome.message, outcome.warnings = None, []
+        duration, anomaly = checked_duration(run.duration)
+        return RunDetail(
+            id=run.id,
+            job_id=run.job_id,
+            status=outcome.status.value,
+            started_at=run.started_at.isoformat(),
+            duration=outcome.duration if ended else duration,
+            clock_anomaly=anomaly,
+            reason=outcome.reason,
+            message=outcome.message,
+            warnings=outcome.warnings,
+            steps=[
+                step_of(log, position=k, total=len(logs), run_ended=ended, steps=by_id)
+                for k, log in enumerate(logs, 1)
+            ],
+        )
+
+    async def step_output(self, run_id: int, step_run_id: int) -> StepOutput:
+        async with await self._connect(read_only=True) as conn:
+            found = await reads.step_output(conn, run_id, step_run_id)
+        if found is None:
+            raise RunNotFoundError(
+                f"no step run {step_run_id} in run {run_id} on server {self.server['id']!r}"
+            )
+        return StepOutput(
+            run_id=run_id, step_run_id=step_run_id, output=found[0], output_size=found[1]
+        )
 
     async def job_detail(self, job_id: int) -> tuple[JobState, JobDetail]:
         """A job with its steps and schedules, read now."""
@@ -124,11 +220,12 @@ class Watcher:
             now = await reads.clock(conn)
             watermark = await reads.max_run_id(conn)
             jobs = await reads.jobs(conn)
+            agents = await reads.agents(conn)
             latest = await reads.latest_runs(conn)
-            open_runs = [run.id for run in latest if run.letter == "r"]
-            logs = await reads.step_logs(conn, open_runs)
-            steps = await reads.steps(conn, [run.job_id for run in latest if run.letter == "r"])
-        self.tracker.seed(now, jobs, latest, logs, steps, watermark)
+            logs = await reads.step_logs(conn, [run.id for run in latest])
+            open_jobs = [run.job_id for run in latest if run.letter == "r"]
+            history = await reads.success_durations(conn, open_jobs)
+        self.tracker.seed(now, jobs, latest, logs, [], watermark, agents=agents, history=history)
         self._seeded = True
         logger.info("watching %s: %d jobs from run %d", self.server["id"], len(jobs), watermark)
 
@@ -137,13 +234,15 @@ class Watcher:
         async with conn.transaction():
             now = await reads.clock(conn)
             jobs = await reads.jobs(conn)
+            agents = await reads.agents(conn)
             runs = await reads.changed_runs(conn, tracker.watermark, tracker.open_run_ids())
             logs = await reads.step_logs(
                 conn, [run.id for run in runs], tracker.finished_step_ids()
             )
-            steps = await reads.steps(conn, tracker.new_job_ids(runs))
+            history = await reads.success_durations(conn, tracker.history_wanted(runs))
 
-        events = tracker.apply(Look(now=now, jobs=jobs, runs=runs, step_logs=logs, steps=steps))
+        look = Look(now=now, jobs=jobs, runs=runs, step_logs=logs, agents=agents, history=history)
+        events = tracker.apply(look)
         if events:
             await self._on_events(events)
 

@@ -21,6 +21,7 @@ from pgagent_live.api.routes import build_router
 from pgagent_live.config import Settings
 from pgagent_live.hub.hub import Hub
 from pgagent_live.hub.namespace import PgAgentNamespace
+from pgagent_live.watch.alerts import Thresholds
 from pgagent_live.watch.watcher import Watcher
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,12 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
                 interval=settings.poll_interval,
                 on_events=hub.publish,
                 on_state=hub.server_state,
+                limits=Thresholds(
+                    claim_grace=settings.claim_grace,
+                    overdue_grace=settings.overdue_grace,
+                    long_running_factor=settings.long_running_factor,
+                    long_running_min_excess=settings.long_running_min_excess,
+                ),
             )
         )
     if settings.websocket_enabled:

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     """Verbose logs in the service, and socket traffic in the browser console."""
     poll_interval: float = Field(default=1.0, gt=0, le=3600)
     """Seconds between two looks at a server's pgAgent tables."""
+    claim_grace: float = Field(default=30.0, ge=0)
+    """Seconds a job may stay claimed by an agent with no run row before it shows as stuck."""
+    overdue_grace: float = Field(default=60.0, ge=0)
+    """Seconds a job's next run may be past with no run started before it shows as overdue."""
+    long_running_factor: float = Field(default=3.0, ge=1)
+    """A run is long running past this many times the median of its job's last 20 successes."""
+    long_running_min_excess: float = Field(default=60.0, ge=0)
+    """... and only when it is at least this many seconds over that median."""
     socket_path: str = "/socket.io"
     socket_reconnection: bool = True
     socket_reconnection_attempts: int = Field(default=10, ge=0)

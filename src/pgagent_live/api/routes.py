@@ -9,8 +9,8 @@ from pgagent_live.api.errors import ApiError
 from pgagent_live.auth import check_token
 from pgagent_live.config import Settings
 from pgagent_live.hub.hub import Hub
-from pgagent_live.watch.events import JobState
-from pgagent_live.watch.watcher import JobNotFoundError, Watcher
+from pgagent_live.watch.events import JobState, RunDetail, StepOutput
+from pgagent_live.watch.watcher import JobNotFoundError, RunNotFoundError, Watcher
 
 
 def build_router(settings: Settings, hub: Hub, token: str) -> APIRouter:
@@ -82,6 +82,27 @@ def build_router(settings: Settings, hub: Hub, token: str) -> APIRouter:
         except psycopg.Error as exc:
             raise ApiError(503, "server_unreachable", _unreachable(server_id, exc)) from None
         return {"ok": True}
+
+    @router.get("/servers/{server_id}/runs/{run_id}", summary="A run with all its step runs")
+    async def get_run(server_id: str, run_id: int) -> RunDetail:
+        try:
+            return await watcher(server_id).run_detail(run_id)
+        except RunNotFoundError as exc:
+            raise ApiError(404, "not_found", str(exc)) from None
+        except psycopg.Error as exc:
+            raise ApiError(503, "server_unreachable", _unreachable(server_id, exc)) from None
+
+    @router.get(
+        "/servers/{server_id}/runs/{run_id}/steps/{step_run_id}/output",
+        summary="A step run's whole output",
+    )
+    async def get_step_output(server_id: str, run_id: int, step_run_id: int) -> StepOutput:
+        try:
+            return await watcher(server_id).step_output(run_id, step_run_id)
+        except RunNotFoundError as exc:
+            raise ApiError(404, "not_found", str(exc)) from None
+        except psycopg.Error as exc:
+            raise ApiError(503, "server_unreachable", _unreachable(server_id, exc)) from None
 
     return router
 

@@ -42,7 +42,8 @@ class Hub:
             event["epoch"] = self.epoch
             self.window.append(event)
             by_server.setdefault(event["server"]["id"], []).append(event)
-            logger.debug("event %s seq %d for job %s", event["type"], self.seq, event["job"]["id"])
+            job = event.get("job")
+            logger.debug("event %s seq %d for job %s", event["type"], self.seq, job and job["id"])
 
         for server_id, batch in by_server.items():
             payload: Event | list[Event] = batch[0] if len(batch) == 1 else batch
@@ -63,6 +64,7 @@ class Hub:
                 id=watcher.server["id"],
                 name=watcher.server["name"],
                 state=watcher.state,
+                agents=watcher.agents(),
                 message=watcher.message,
                 jobs=watcher.job_states(),
             )
@@ -77,6 +79,7 @@ class Hub:
                 "id": watcher.server["id"],
                 "name": watcher.server["name"],
                 "state": watcher.state,
+                "agents": watcher.agents(),
                 "message": watcher.message,
             }
             for watcher in self.watchers.values()

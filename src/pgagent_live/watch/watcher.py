@@ -5,12 +5,12 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection, IsolationLevel, errors
 
-from pgagent_live.pgagent import checks, reads, triggers
+from pgagent_live.pgagent import reads
 from pgagent_live.pgagent.rows import ScheduleRow, StepRow
 from pgagent_live.pgagent.status import JobRunStatus
 from pgagent_live.watch.alerts import Thresholds
@@ -24,7 +24,6 @@ from pgagent_live.watch.events import (
     StepOutput,
 )
 from pgagent_live.watch.outcome import checked_duration, outcome_of, step_of
-from pgagent_live.watch.listener import Listener
 from pgagent_live.watch.tracker import Look, Tracker
 
 logger = logging.getLogger(__name__)
@@ -34,12 +33,6 @@ StateSink = Callable[[ServerRef, ServerState, str], Awaitable[None]]
 
 MAX_BACKOFF = 30.0
 
-LOOK_TIMEOUT = 45.0
-"""Seconds a look may take before its server counts as unreachable: the statement timeout
-(30 s) bounds a slow query, this bounds a server or network that stopped answering."""
-
-WatchMode = Literal["poll", "notify", "auto"]
-
 
 class WatchError(Exception):
     """A monitored server could not answer a request about its jobs."""
@@ -47,14 +40,6 @@ class WatchError(Exception):
 
 class JobNotFoundError(WatchError):
     """The job does not exist on the server (any more)."""
-
-
-class _Blocked(Exception):
-    """The server cannot be watched as it is: its state says why; retried with backoff."""
-
-
-class _ModeChanged(Exception):
-    """The triggers were installed or removed: watch again in the other mode."""
 
 
 class RunNotFoundError(WatchError):
@@ -80,9 +65,6 @@ class Watcher:
         on_events: EventSink,
         on_state: StateSink,
         limits: Thresholds | None = None,
-        mode: WatchMode = "auto",
-        safety_interval: float = 30.0,
-        health_timeout: float = 10.0,
     ) -> None:
         self.server = ServerRef(id=server_id, name=name or server_id)
         self.interval = interval
@@ -93,12 +75,6 @@ class Watcher:
         self._on_events = on_events
         self._on_state = on_state
         self._seeded = False
-        self.mode = mode
-        self.notify = False
-        """Whether the watcher is in notify mode now: ``mode`` decided it at connect."""
-        self.safety_interval = safety_interval
-        self.health_timeout = health_timeout
-        self.listener: Listener | None = None
 
     async def run(self) -> None:
         """Watch until cancelled, reconnecting with backoff when the server fails."""
@@ -107,16 +83,13 @@ class Watcher:
             try:
                 async with await self._connect(read_only=True) as conn:
                     await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-                    await self._watch(conn, on_streaming=lambda: None)
+                    if not self._seeded:
+                        await self._seed(conn)
+                    await self._set_state("live", "")
                     failures = 0
-            except _ModeChanged:
-                failures = 0
-                continue
-            except _Blocked:
-                pass
-            except TimeoutError:
-                message = f"no answer within {LOOK_TIMEOUT:g} s"
-                await self._set_state("unreachable", message)
+                    while True:
+                        await self._look(conn)
+                        await asyncio.sleep(self.interval)
             except (errors.UndefinedTable, errors.InvalidSchemaName, errors.UndefinedFunction):
                 await self._set_state("not_installed", "the pgagent schema is not installed")
             except errors.InsufficientPrivilege as exc:

@@ -21,6 +21,7 @@ from pgagent_live.api.routes import build_router
 from pgagent_live.config import Settings
 from pgagent_live.hub.hub import Hub
 from pgagent_live.hub.namespace import PgAgentNamespace
+from pgagent_live.prefix import under_prefix
 from pgagent_live.watch.alerts import Thresholds
 from pgagent_live.watch.watcher import Watcher
 
@@ -121,7 +122,7 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
     api.mount("/static", StaticFiles(directory=page, check_dir=False), name="static")
 
     app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=settings.socket_path.strip("/"))
-    return SecurityHeaders(app)
+    return under_prefix(settings.url_prefix, SecurityHeaders(app))
 
 
 class SecurityHeaders:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     """A run is long running past this many times the median of its job's last 20 successes."""
     long_running_min_excess: float = Field(default=60.0, ge=0)
     """... and only when it is at least this many seconds over that median."""
+    url_prefix: str = ""
+    """The path the service lives under behind a reverse proxy that passes paths unchanged,
+    such as ``/pgagent``; empty for the root."""
     socket_path: str = "/socket.io"
     socket_reconnection: bool = True
     socket_reconnection_attempts: int = Field(default=10, ge=0)
@@ -68,6 +71,13 @@ class Settings(BaseSettings):
     socket_timeout: int = Field(default=20000, ge=0)
     servers: dict[str, ServerEntry] = Field(default_factory=dict)
     """Monitored servers by id."""
+
+    @field_validator("url_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value and not value.startswith("/"):
+            raise ValueError(f"expected a path starting with '/', or nothing, found {value!r}")
+        return value.rstrip("/")
 
     @field_validator("socket_path")
     @classmethod

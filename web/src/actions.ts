@@ -1,7 +1,7 @@
 /** What a person can do to a job node: reload it (`refreshJobNode`) and ask for a run now. */
 
 import { ApiError, type ApiClient } from "./api";
-import { findJob, type Note, type Store } from "./model";
+import { findJob, queueWarning, type Note, type Store } from "./model";
 import type { Message } from "./notifications";
 
 export interface JobActions {
@@ -64,9 +64,14 @@ export function createJobActions({ api, store, notify }: ActionDeps): JobActions
       store.dispatch({ type: "job_pending", serverId, jobId, pending: "run" });
       try {
         await api.runJob(serverId, jobId);
-        const done = note("info", "Run requested: the agent starts it at its next poll.");
-        store.dispatch({ type: "job_note", serverId, jobId, note: done });
-        fade(serverId, jobId, done);
+        const state = store.get();
+        const job = findJob(state, serverId, jobId);
+        const server = state.servers.find((s) => s.id === serverId);
+        const warning = job ? queueWarning(server, job) : null;
+        store.dispatch({ type: "job_queued", serverId, jobId, since: Date.now(), warning });
+        if (warning) {
+          notify({ type: "run_waiting", serverId, jobId, title: "Run cannot start", text: warning, kind: "error" });
+        }
       } catch (error) {
         fail(serverId, jobId, "Run now failed", error);
       }
@@ -80,6 +85,9 @@ function explain(error: unknown, job: string, server: string): string {
   }
   if (error.code === "not_found") {
     return `\u201c${job}\u201d no longer exists on ${server}.`;
+  }
+  if (error.code === "forbidden") {
+    return `Your access token may only watch jobs, not act on them: ${error.message}`;
   }
   if (error.isAuth) {
     return `The service refused the access token (${error.code}): ${error.message}`;

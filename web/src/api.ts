@@ -1,13 +1,16 @@
 /** The REST client of the service's `api/v1`, sending the tab's token with each request. */
 
+import { apiBase } from "./paths";
 import {
   decodeConfig,
   decodeJobDetail,
   decodeJobState,
+  decodeRunPage,
   decodeServerSummary,
   type ClientConfig,
   type JobDetail,
   type JobState,
+  type RunPage,
   type ServerSummary,
 } from "./wire";
 
@@ -44,7 +47,7 @@ export class ApiClient {
     base: string = document.baseURI,
     fetchImpl: Fetch = (input, init) => fetch(input, init),
   ) {
-    this.base = new URL("api/v1/", base).href;
+    this.base = apiBase(base);
     this.fetch = fetchImpl;
   }
 
@@ -65,6 +68,22 @@ export class ApiClient {
     const detail = decodeJobDetail(body);
     if (!detail) throw new ApiError(200, "bad_response", "The service sent a job without an id.");
     return detail;
+  }
+
+  /** A page of the job's runs, newest first, older than `before` when given. */
+  async runs(serverId: string, jobId: number, before: number | null, limit = 20): Promise<RunPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before !== null) query.set("before", String(before));
+    const path = `servers/${enc(serverId)}/jobs/${jobId}/runs?${query.toString()}`;
+    return decodeRunPage(await this.request("GET", path));
+  }
+
+  /** The whole output of one step run. */
+  async stepOutput(serverId: string, jobId: number, runId: number, stepRunId: number): Promise<string> {
+    const path = `servers/${enc(serverId)}/jobs/${jobId}/runs/${runId}/steps/${stepRunId}/output`;
+    const body = await this.request("GET", path);
+    const output = typeof body === "object" && body !== null ? (body as { output?: unknown }).output : null;
+    return typeof output === "string" ? output : "";
   }
 
   /** Asks for a run now; pgAgent starts it at its next poll. */

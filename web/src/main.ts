@@ -1,6 +1,10 @@
 /** The page's start: token, settings, then the live tree over Socket.IO (or REST polling). */
 
 import { createJobActions } from "./actions";
+import { ServerClock, timeZoneName } from "./clock";
+import { DetailsPanel } from "./details";
+import { NotificationHistory } from "./history";
+import { ContextMenu } from "./menu";
 import { ApiClient, ApiError } from "./api";
 import { resumePoint, Store } from "./model";
 import { Notifier } from "./notifications";
@@ -9,6 +13,7 @@ import { startPolling } from "./poll";
 import { connectJobStatusSocket } from "./socket";
 import { forgetToken, takeToken } from "./token";
 import { setupJobStatusListener } from "./tree";
+import { loadViewState, parseJobKey, saveViewState } from "./viewstate";
 import type { ClientConfig } from "./wire";
 
 const REOPEN =
@@ -55,7 +60,7 @@ async function start(): Promise<void> {
     return;
   }
 
-  const api = new ApiClient(token);
+  const api = new ApiClient(token, document.baseURI);
   let config: ClientConfig;
   try {
     config = await api.config();
@@ -68,17 +73,75 @@ async function start(): Promise<void> {
   }
 
   const store = new Store();
+  const clock = new ServerClock();
+  required("timezone").textContent = `Times in ${timeZoneName()}`;
+  const history = new NotificationHistory(required("history"), required("history-count"));
+  const historyToggle = required("history-toggle");
+  historyToggle.addEventListener("click", () => {
+    const panel = required("history");
+    panel.hidden = !panel.hidden;
+    historyToggle.setAttribute("aria-expanded", String(!panel.hidden));
+  });
   const notifier = new Notifier(required("notifications"), {
     duration: config.notification.duration,
     position: config.notification.position,
     onRefresh: (serverId, jobId) => void actions.refreshJobNode(serverId, jobId),
+    // The notifications' container is a live region: screen readers hear each one there.
+    onShown: (entry) => history.add(entry),
   });
   const actions = createJobActions({
     api,
     store,
     notify: (message) => notifier.notifyMessage(message),
   });
-  setupJobStatusListener(required("tree"), store, actions);
+  const storage = sessionStorageOrNull();
+  const view = loadViewState(storage);
+  const details = new DetailsPanel(required("details"), {
+    api,
+    store,
+    tab: view.tab,
+    onTabChange: (tab) => {
+      view.tab = tab;
+      saveViewState(storage, view);
+    },
+  });
+  details.show(parseJobKey(view.selected));
+  const menu = new ContextMenu(required("menu"));
+  setupJobStatusListener(required("tree"), store, actions, undefined, {
+    view,
+    clock,
+    onViewChange: (changed) => saveViewState(storage, changed),
+    onSelect: (job) => details.show(job),
+    onContextMenu: (job, x, y, from) => {
+      const node = findJobNode(store, job.serverId, job.jobId);
+      menu.open(
+        x,
+        y,
+        [
+          {
+            label: "Refresh",
+            action: "refresh",
+            run: () => void actions.refreshJobNode(job.serverId, job.jobId),
+          },
+          {
+            label: "Run now",
+            action: "run",
+            disabled: !node || !node.enabled || node.pending !== null,
+            run: () => void actions.runJobNow(job.serverId, job.jobId),
+          },
+          {
+            label: "Properties",
+            action: "properties",
+            run: () => {
+              details.show(job);
+              required("details").focus();
+            },
+          },
+        ],
+        from,
+      );
+    },
+  });
 
   if (!config.websocket_enabled) {
     indicator.set("polling", "Live updates are off on this service; the page reloads the jobs.");
@@ -90,7 +153,7 @@ async function start(): Promise<void> {
   }
 
   const socket = connectJobStatusSocket(null, {
-    origin: window.location.origin,
+    base: document.baseURI,
     token,
     config,
     resume: () => resumePoint(store.get()),
@@ -100,6 +163,7 @@ async function start(): Promise<void> {
     handlers: {
       onSnapshot: (snapshot) => store.dispatch({ type: "snapshot", snapshot }),
       onEvents: (events) => {
+        for (const event of events) clock.observe(event.occurred_at);
         store.dispatch({ type: "events", events });
         for (const event of events) notifier.notifyEvent(event);
       },
@@ -108,13 +172,25 @@ async function start(): Promise<void> {
         if (state === "failed" && detail.refusal && !canRetry) {
           return refused(detail.refusal.code, detail.refusal.message);
         }
-        indicator.set(state, detail.text, canRetry);
+        indicator.set(state, detail.text, canRetry, detail.transport);
         if (state === "live") banner.hide();
         else if (state === "failed") banner.show("Live updates stopped", detail.text);
       },
     },
   });
   required("reconnect").addEventListener("click", () => socket.reconnect());
+}
+
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+function findJobNode(store: Store, serverId: string, jobId: number) {
+  return store.get().servers.find((s) => s.id === serverId)?.jobs.find((j) => j.id === jobId);
 }
 
 void start().catch((error: unknown) => {

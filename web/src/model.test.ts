@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { emptyState, findJob, reduce, stepOf, type Action, type TreeState } from "./model";
+import {
+  displayStatus,
+  emptyState,
+  findJob,
+  queueWarning,
+  reduce,
+  stepOf,
+  type Action,
+  type TreeState,
+} from "./model";
 import { event, jobRef, jobState, runRef, snapshot, stepEvent } from "./testing";
 import { decodeEvents } from "./wire";
 
@@ -115,7 +124,7 @@ describe("reduce", () => {
 
   it("ignores event types it does not know, and odd payloads", () => {
     const base = run({ type: "snapshot", snapshot: snapshot() });
-    const state = reduce(base, events(event("job_stuck"), event("agent_offline")));
+    const state = reduce(base, events(event("job_exploded"), event("agent_offline")));
     expect(state.servers).toBe(base.servers);
     expect(decodeEvents([null, 3, "x", { type: "job_started" }, {}])).toEqual([]);
   });
@@ -187,5 +196,43 @@ describe("reduce", () => {
       { type: "job_note", serverId: "main", jobId: 1, note: null, replaces: 1 },
     );
     expect(job(state).note).toEqual(second);
+  });
+
+  it("removes a deleted job, takes a changed one, and marks a stuck one", () => {
+    const jobs = [jobState({ id: 1, name: "a" }), jobState({ id: 2, name: "b" })];
+    const base = run({ type: "snapshot", snapshot: snapshot(jobs) });
+    const removed = reduce(base, events(event("job_removed", { job: jobRef(2, "b") })));
+    expect(removed.servers[0]!.jobs.map((j) => j.id)).toEqual([1]);
+
+    const changed = reduce(
+      removed,
+      events(event("job_changed", { state: jobState({ id: 1, name: "z", enabled: false }) })),
+    );
+    expect(job(changed).name).toBe("z");
+    expect(displayStatus(job(changed))).toBe("disabled");
+
+    const stuck = reduce(changed, events(event("job_stuck", { message: "the agent is gone" })));
+    expect(job(stuck).status).toBe("stuck");
+    expect(job(stuck).note?.text).toBe("the agent is gone");
+  });
+
+  it("shows a queued run until it starts, and says why it may never start", () => {
+    const base = run({ type: "snapshot", snapshot: snapshot([jobState({ host_agent: "db9" })]) });
+    const server = { ...base.servers[0]!, agents: [{ pid: 1, host: "db1", alive: true }] };
+    expect(queueWarning(server, job(base))).toContain("\u201cdb9\u201d");
+    expect(queueWarning({ ...server, agents: [] }, job(base))).toContain("No pgAgent daemon");
+    expect(queueWarning({ ...server, agents: null }, job(base))).toBeNull();
+
+    const queued = reduce(base, {
+      type: "job_queued",
+      serverId: "main",
+      jobId: 1,
+      since: 0,
+      warning: null,
+    });
+    expect(displayStatus(job(queued))).toBe("queued");
+    const started = reduce(queued, events(event("job_started")));
+    expect(job(started).queued).toBeNull();
+    expect(displayStatus(job(started))).toBe("running");
   });
 });

@@ -1,6 +1,7 @@
 /** The tree's state (Servers > pgAgent Jobs > job) as a pure reducer over snapshots and events. */
 
 import type {
+  Agent,
   JobDetail,
   JobEvent,
   JobSchedule,
@@ -38,6 +39,12 @@ export interface JobNode extends JobState {
   note: Note | null;
   /** The service said the job no longer exists. */
   missing: boolean;
+  /** A run was asked for and has not started yet: since when (ms, page clock), and any doubt. */
+  queued: { since: number; warning: string | null } | null;
+  /** The job's schedule said it should have run and it did not: why, in words. */
+  overdue: string | null;
+  /** The host of the agent that runs (or ran) the last run, when an event told it. */
+  agentHost: string | null;
 }
 
 export interface ServerNode {
@@ -46,6 +53,8 @@ export interface ServerNode {
   state: string;
   message: string;
   jobs: JobNode[];
+  /** The server's pgAgent daemons, when the service tells them. */
+  agents: Agent[] | null;
 }
 
 export interface TreeState {
@@ -65,7 +74,8 @@ export type Action =
   | { type: "job_pending"; serverId: string; jobId: number; pending: "refresh" | "run" }
   | { type: "job_detail"; serverId: string; detail: JobDetail; note: Note | null }
   | { type: "job_missing"; serverId: string; jobId: number; note: Note }
-  | { type: "job_note"; serverId: string; jobId: number; note: Note | null; replaces?: number };
+  | { type: "job_note"; serverId: string; jobId: number; note: Note | null; replaces?: number }
+  | { type: "job_queued"; serverId: string; jobId: number; since: number; warning: string | null };
 
 export const emptyState: TreeState = { loaded: false, epoch: null, seq: -1, servers: [] };
 
@@ -103,6 +113,12 @@ export function reduce(state: TreeState, action: Action): TreeState {
         pending: null,
         missing: true,
         note: action.note,
+      }));
+    case "job_queued":
+      return updateJob(state, action.serverId, action.jobId, (job) => ({
+        ...job,
+        pending: null,
+        queued: { since: action.since, warning: action.warning },
       }));
     case "job_note":
       return updateJob(state, action.serverId, action.jobId, (job) => {
@@ -142,7 +158,22 @@ function newJob(job: JobState): JobNode {
     pending: null,
     note: null,
     missing: false,
+    queued: null,
+    overdue: null,
+    agentHost: null,
   };
+}
+
+/**
+ * What the job's icon and badge show: the run status, or what the page knows beyond it
+ * (a run asked for and not started, an overdue or disabled job).
+ */
+export function displayStatus(job: JobNode): string {
+  if (job.status === "running" || job.status === "stuck") return job.status;
+  if (job.queued) return "queued";
+  if (job.overdue) return "overdue";
+  if (!job.enabled) return "disabled";
+  return job.status;
 }
 
 function byName(a: JobNode, b: JobNode): number {
@@ -166,17 +197,28 @@ function mergeServers(previous: ServerNode[], servers: ServerSnapshot[]): Server
         schedules: kept.schedules,
         pending: kept.pending,
         note: kept.note,
+        // A snapshot that shows a newer run than the one asked for ends the wait.
+        queued: job.status === "running" ? null : kept.queued,
+        overdue: kept.overdue,
+        agentHost: kept.agentHost,
       };
     });
     const { id, name, state, message } = server;
-    return { id, name, state, message, jobs: jobs.sort(byName) };
+    const agents = server.agents ?? old?.agents ?? null;
+    return { id, name, state, message, agents, jobs: jobs.sort(byName) };
   });
 }
 
 function applyServerStatus(state: TreeState, status: ServerStatus): TreeState {
   const { server } = status;
   if (!state.servers.some((s) => s.id === server.id)) {
-    const added = { ...server, state: status.state, message: status.message, jobs: [] };
+    const added = {
+      ...server,
+      state: status.state,
+      message: status.message,
+      jobs: [],
+      agents: null,
+    };
     return { ...state, servers: [...state.servers, added] };
   }
   return mapServer(state, server.id, (s) => ({
@@ -217,6 +259,31 @@ function applyEvent(state: TreeState, event: JobEvent): TreeState {
   const stamped =
     event.seq >= 0 && event.epoch ? { ...state, epoch: event.epoch, seq: event.seq } : state;
   const terminal = TERMINAL_EVENTS[event.type];
+  const serverId = event.server.id;
+  switch (event.type) {
+    case "job_removed":
+      return mapServer(stamped, serverId, (s) => ({
+        ...s,
+        jobs: s.jobs.filter((j) => j.id !== event.job.id),
+      }));
+    case "job_changed": {
+      if (!event.state) return stamped;
+      const changed = event.state;
+      const withJob = ensureJob(stamped, serverId, event.server.name, changed);
+      return updateJob(withJob, serverId, changed.id, (job) => ({ ...job, ...changed }));
+    }
+    case "job_stuck":
+      return updateJob(stamped, serverId, event.job.id, (job) => ({
+        ...job,
+        status: "stuck",
+        note: event.message ? { id: 0, kind: "error", text: event.message } : job.note,
+      }));
+    case "job_overdue":
+      return updateJob(stamped, serverId, event.job.id, (job) => ({
+        ...job,
+        overdue: event.message || "The job did not start when its schedule said.",
+      }));
+  }
   if (!terminal && !RUN_EVENTS.has(event.type)) return stamped;
 
   const placeholder: JobState = {
@@ -233,7 +300,16 @@ function applyEvent(state: TreeState, event: JobEvent): TreeState {
   return updateJob(withJob, event.server.id, event.job.id, (job) => {
     const { name, enabled } = event.job;
     const same = job.name === name && job.enabled === enabled && !job.missing;
-    return applyRunEvent(same ? job : { ...job, name, enabled, missing: false }, event, terminal);
+    const next = applyRunEvent(
+      same ? job : { ...job, name, enabled, missing: false },
+      event,
+      terminal,
+    );
+    // A run has begun: the one asked for, or another; either way nothing waits any more.
+    const started = event.type === "job_started" || next.status === "running";
+    return started && (next.queued || next.overdue)
+      ? { ...next, queued: null, overdue: null }
+      : next;
   });
 }
 
@@ -258,6 +334,8 @@ function applyRunEvent(job: JobNode, event: JobEvent, terminal: string | undefin
         steps_total: 0,
       };
   let lastRun: LastRun = { ...base, started_at: run.started_at || base.started_at };
+  const agentHost = run.agent_host ?? (sameRun ? job.agentHost : null);
+  job = { ...job, agentHost };
   let step = sameRun ? job.step : null;
   let error = sameRun ? job.error : null;
 
@@ -303,7 +381,14 @@ function ensureJob(
 ): TreeState {
   let servers = state.servers;
   if (!servers.some((s) => s.id === serverId)) {
-    const added = { id: serverId, name: serverName, state: "live", message: "", jobs: [] };
+    const added = {
+      id: serverId,
+      name: serverName,
+      state: "live",
+      message: "",
+      jobs: [],
+      agents: null,
+    };
     servers = [...servers, added];
   }
   const server = servers.find((s) => s.id === serverId);
@@ -373,4 +458,25 @@ export class Store {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/**
+ * Why a run asked for now may not start, from what the service tells of the server's agents;
+ * null when an agent can take it or when the service does not tell.
+ */
+export function queueWarning(server: ServerNode | undefined, job: JobNode): string | null {
+  const agents = server?.agents;
+  if (!server || !agents) return null;
+  const live = agents.filter((a) => a.alive);
+  if (live.length === 0) {
+    return `No pgAgent daemon is running for ${server.name}: the run waits until one starts.`;
+  }
+  if (job.host_agent && !live.some((a) => a.host === job.host_agent)) {
+    const hosts = live.map((a) => a.host || "unknown").join(", ");
+    return (
+      `The job runs only on host \u201c${job.host_agent}\u201d, and no agent of that host ` +
+      `is running (running: ${hosts}).`
+    );
+  }
+  return null;
 }

@@ -35,12 +35,25 @@ describe("Notifier", () => {
     notifier.notifyEvent(event("job_started", { run: { ...started.run, id: 8 } }));
     notifier.notifyEvent(event("job_started", { server: { id: "other", name: "Other" } }));
 
-    expect(shown().map((n) => n.dataset.type)).toEqual([
-      "job_started",
-      "job_started",
-      "job_succeeded",
-      "job_started",
+    // The start of run 7 gave way to its success.
+    expect(shown().map((n) => [n.dataset.type, n.dataset.runId])).toEqual([
+      ["job_started", "7"],
+      ["job_started", "8"],
+      ["job_succeeded", "7"],
     ]);
+  });
+
+  it("groups frequent successes of one job into one notification that counts", () => {
+    for (const id of [7, 8, 9]) {
+      notifier.notifyEvent(event("job_succeeded", { run: { ...event("x").run, id } }));
+    }
+    expect(shown()).toHaveLength(1);
+    expect(shown()[0]!.dataset.count).toBe("3");
+    expect(shown()[0]!.querySelector(".notification-title")?.textContent).toBe(
+      "Job succeeded 3 times",
+    );
+    notifier.notifyEvent(event("job_succeeded", { job: jobRef(2, "other"), run: runRef(10) }));
+    expect(shown()).toHaveLength(2);
   });
 
   it("shows nothing for steps, progress or unknown types", () => {

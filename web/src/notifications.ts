@@ -8,6 +8,8 @@ export interface NotifierOptions {
   duration: number;
   position: NotificationPosition;
   onRefresh(serverId: string, jobId: number): void;
+  /** Told of every notification shown, for the history panel. */
+  onShown?(entry: { title: string; text: string; kind: string; at: string }): void;
 }
 
 /** A message that is not an event, such as a refresh that failed. */
@@ -52,11 +54,21 @@ export class Notifier {
    * Returns the new element, or null when there is nothing to show.
    */
   notifyEvent(event: JobEvent): HTMLElement | null {
+    if (event.type === "job_progress" || event.type === "step_started") return this.progress(event);
     const shape = NOTIFIED[event.type];
     if (!shape) return null;
     const key = `${event.server.id}/${event.run.id}/${event.type}`;
     if (this.seen.has(key)) return null;
     this.remember(key);
+
+    // The start of a run is old news once it has ended.
+    const started = shape.kind !== "started" ? this.find("job_started", event) : null;
+    if (started) this.dismiss(started);
+    // A job that succeeds often shows one notification that counts, not one per run.
+    if (event.type === "job_succeeded") {
+      const shown = this.find("job_succeeded", event, false);
+      if (shown) return this.regroup(shown, event);
+    }
 
     const detail = shape.kind === "failure" ? event.error : undefined;
     return this.show({
@@ -81,6 +93,62 @@ export class Notifier {
       kind: message.kind === "error" ? "failure" : "success",
       refresh: false,
     });
+  }
+
+  /** Shows the progress of a run in its start notification, while that is on screen. */
+  private progress(event: JobEvent): HTMLElement | null {
+    const shown = this.find("job_started", event);
+    if (!shown) return null;
+    const p = event.progress;
+    const s = event.step;
+    const text = p
+      ? `${p.done} of ${p.total} steps done`
+      : s
+        ? `step ${s.position} of ${s.total}: ${s.name}`
+        : "";
+    let line = shown.querySelector<HTMLElement>(".notification-progress");
+    if (!line) {
+      line = shown.ownerDocument.createElement("p");
+      line.className = "notification-progress";
+      shown.querySelector(".notification-body")?.append(line);
+    }
+    line.textContent = text;
+    return shown;
+  }
+
+  /** The notification on screen of this type for the event's run (or, `sameRun` false, job). */
+  private find(type: string, event: JobEvent, sameRun = true): HTMLElement | null {
+    for (const el of Array.from(this.container.children)) {
+      if (!(el instanceof HTMLElement) || el.dataset.type !== type) continue;
+      if (el.dataset.serverKey !== event.server.id || el.dataset.jobId !== String(event.job.id)) {
+        continue;
+      }
+      if (!sameRun || el.dataset.runId === String(event.run.id)) return el;
+    }
+    return null;
+  }
+
+  private regroup(shown: HTMLElement, event: JobEvent): HTMLElement {
+    const count = Number(shown.dataset.count ?? "1") + 1;
+    shown.dataset.count = String(count);
+    shown.dataset.runId = String(event.run.id);
+    const title = shown.querySelector(".notification-title");
+    if (title) title.textContent = `Job succeeded ${count} times`;
+    const text = shown.querySelector(".notification-text");
+    if (text) text.textContent = `${describe(event)} (latest)`;
+    this.options.onShown?.({
+      title: "Job succeeded",
+      text: describe(event),
+      kind: "success",
+      at: new Date().toISOString(),
+    });
+    const timer = this.timers.get(shown);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.timers.set(shown, setTimeout(() => this.dismiss(shown), this.options.duration));
+    }
+    this.container.prepend(shown);
+    return shown;
   }
 
   dismiss(element: HTMLElement): void {
@@ -115,6 +183,7 @@ export class Notifier {
     // No data-server-id: `[data-server-id][data-job-id]` is the job node's hook alone.
     element.dataset.type = n.type;
     element.dataset.jobId = String(n.jobId);
+    element.dataset.serverKey = n.serverId;
     if (n.runId !== null) element.dataset.runId = String(n.runId);
     element.setAttribute("role", n.kind === "failure" ? "alert" : "status");
 
@@ -153,6 +222,12 @@ export class Notifier {
     actions.append(close);
 
     element.append(body, actions);
+    this.options.onShown?.({
+      title: n.title,
+      text: n.detail ? `${n.text}\n${n.detail}` : n.text,
+      kind: n.kind,
+      at: new Date().toISOString(),
+    });
     // Newest first in the DOM; the stylesheet turns bottom positions around.
     this.container.prepend(element);
     this.makeRoom();

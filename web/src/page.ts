@@ -1,11 +1,18 @@
 /** The page's fixed parts: the connection indicator and the banner for page-wide problems. */
 
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "failed" | "polling";
+export type ConnectionState =
+  | "connecting"
+  | "live"
+  | "reconnecting"
+  | "catching_up"
+  | "failed"
+  | "polling";
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: "Connecting\u2026",
   live: "Live",
   reconnecting: "Reconnecting\u2026",
+  catching_up: "Catching up\u2026",
   failed: "Disconnected",
   polling: "Polling",
 };
@@ -20,9 +27,13 @@ export class ConnectionIndicator {
    * Shows the state, with the details as a tooltip. `canRetry` offers the Reconnect button,
    * for failures that trying again may cure (not a refused token).
    */
-  set(state: ConnectionState, detail = "", canRetry = false): void {
+  set(state: ConnectionState, detail = "", canRetry = false, transport?: string): void {
     this.element.dataset.state = state;
-    this.element.textContent = LABELS[state];
+    if (transport) this.element.dataset.transport = transport;
+    else delete this.element.dataset.transport;
+    // Long-polling works, but a proxy that drops WebSocket upgrades deserves a word.
+    const via = transport === "polling" ? " (long-polling)" : "";
+    this.element.textContent = LABELS[state] + via;
     this.element.title = detail;
     if (this.retryButton) this.retryButton.hidden = !(state === "failed" && canRetry);
   }

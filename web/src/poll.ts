@@ -2,7 +2,7 @@
 
 import { ApiError, type ApiClient } from "./api";
 import type { Store } from "./model";
-import type { ServerSnapshot } from "./wire";
+import type { ServerSnapshot, ServerSummary } from "./wire";
 
 /** How often to reload every server's jobs, in ms. */
 export const POLL_INTERVAL = 10_000;
@@ -49,8 +49,9 @@ export function startPolling(
 
 async function loadServer(
   api: Pick<ApiClient, "jobs">,
-  server: Omit<ServerSnapshot, "jobs">,
+  summary: ServerSummary,
 ): Promise<ServerSnapshot> {
+  const server = { ...summary, agents: null };
   try {
     return { ...server, jobs: await api.jobs(server.id) };
   } catch (error) {

@@ -55,7 +55,7 @@ function setup(serverId: string | null = null) {
     },
   };
   const socket = connectJobStatusSocket(serverId, {
-    origin: "http://127.0.0.1:5050",
+    base: "http://127.0.0.1:5050/",
     token: "t0k",
     config: DEFAULT_CONFIG,
     handlers,

@@ -2,6 +2,7 @@
 
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import type { ConnectionState } from "./page";
+import { socketTarget } from "./paths";
 import {
   decodeEvents,
   decodeServerStatus,
@@ -15,6 +16,8 @@ import {
 /** What the connection state is about: words, and the service's refusal when it refused. */
 export interface ConnectionDetail {
   text: string;
+  /** `websocket` or `polling` (HTTP long-polling), once connected. */
+  transport?: string;
   refusal?: { code: string; message: string };
 }
 
@@ -30,8 +33,8 @@ export interface JobStatusHandlers {
 export type Connect = (uri: string, options: Partial<ManagerOptions & SocketOptions>) => Socket;
 
 export interface ConnectOptions {
-  /** Scheme, host and port of the service, such as `location.origin`. */
-  origin: string;
+  /** The page's address (`document.baseURI`): every path of the service hangs off its folder. */
+  base: string;
   token: string;
   config: ClientConfig;
   handlers: JobStatusHandlers;
@@ -47,6 +50,9 @@ export interface JobStatusSocket {
   reconnect(): void;
   close(): void;
 }
+
+/** How long a reconnected socket may stay quiet before it counts as caught up, in ms. */
+const CATCH_UP_GRACE = 3000;
 
 /** Refusals that only a new token cures: no retry, whether automatic or offered. */
 const TOKEN_REFUSALS = new Set(["auth_required", "auth_invalid", "auth_expired", "forbidden"]);
@@ -65,8 +71,9 @@ export function connectJobStatusSocket(
   const connect = options.connect ?? io;
   const mine = (id: string): boolean => serverId === null || id === serverId;
 
-  const socket = connect(options.origin + config.namespace, {
-    path: config.socket.path,
+  const target = socketTarget(options.base, config.namespace, config.socket.path);
+  const socket = connect(target.url, {
+    path: target.path,
     reconnection: config.socket.reconnection,
     reconnectionAttempts: config.socket.reconnectionAttempts,
     reconnectionDelay: config.socket.reconnectionDelay,
@@ -88,10 +95,42 @@ export function connectJobStatusSocket(
   const tell = (state: ConnectionState, text: string, canRetry = false): void => {
     handlers.onConnectionState(state, { text }, canRetry);
   };
+  const transport = (): string | undefined => socket.io.engine?.transport?.name;
+  const tellLive = (): void => {
+    catchingUp = false;
+    if (caughtUpTimer !== undefined) clearTimeout(caughtUpTimer);
+    handlers.onConnectionState("live", { text: "", transport: transport() }, false);
+  };
+
+  // After a reconnect the service replays what was missed (or sends a snapshot): until that has
+  // arrived the tree may be behind, and the page says so.
+  let everConnected = false;
+  let catchingUp = false;
+  let caughtUpTimer: ReturnType<typeof setTimeout> | undefined;
 
   tell("connecting", "");
 
-  socket.on("connect", () => tell("live", ""));
+  // Registered once: socket.io keeps this socket object across reconnects, so no handler is
+  // ever added twice, however often the connection comes back.
+  socket.on("connect", () => {
+    socket.io.engine?.once?.("upgrade", () => {
+      if (!catchingUp) tellLive();
+    });
+    if (!everConnected) {
+      everConnected = true;
+      tellLive();
+      return;
+    }
+    catchingUp = true;
+    handlers.onConnectionState(
+      "catching_up",
+      { text: "Reconnected; catching up on what was missed.", transport: transport() },
+      false,
+    );
+    caughtUpTimer = setTimeout(() => {
+      if (catchingUp) tellLive();
+    }, CATCH_UP_GRACE);
+  });
 
   socket.on("disconnect", (reason) => {
     if (closed || reason === "io client disconnect") return;
@@ -134,11 +173,13 @@ export function connectJobStatusSocket(
     const snapshot = decodeSnapshot(payload);
     if (!snapshot) return;
     handlers.onSnapshot({ ...snapshot, servers: snapshot.servers.filter((s) => mine(s.id)) });
+    if (catchingUp) tellLive();
   });
 
   socket.on("job_status_update", (payload: unknown) => {
     const events = decodeEvents(payload).filter((e) => mine(e.server.id));
     if (events.length > 0) handlers.onEvents(events);
+    if (catchingUp) tellLive();
   });
 
   socket.on("server_status", (payload: unknown) => {

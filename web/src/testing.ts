@@ -20,7 +20,7 @@ export function snapshot(jobs: JobState[] = [jobState()], seq = 10): Snapshot {
   return {
     epoch: "e1",
     seq,
-    servers: [{ id: "main", name: "Main server", state: "live", message: "", jobs }],
+    servers: [{ id: "main", name: "Main server", state: "live", message: "", jobs, agents: null }],
   };
 }
 

@@ -1,8 +1,29 @@
 /** The job tree, Servers > server > pgAgent Jobs > job, redrawn from the store once a frame. */
 
 import type { JobActions } from "./actions";
+import type { ServerClock } from "./clock";
 import { formatDuration, formatTime, serverStateLabel, statusClass, statusLabel } from "./format";
-import { stepOf, type JobNode, type ServerNode, type Store, type TreeState } from "./model";
+import {
+  displayStatus,
+  stepOf,
+  type JobNode,
+  type ServerNode,
+  type Store,
+  type TreeState,
+} from "./model";
+import { jobKey, parseJobKey, type ViewState } from "./viewstate";
+
+export interface TreeOptions {
+  /** What is open and selected; the listener changes it and calls `onViewChange`. */
+  view?: ViewState;
+  onViewChange?(view: ViewState): void;
+  /** A job was selected (null: nothing is). */
+  onSelect?(job: { serverId: string; jobId: number } | null): void;
+  /** The context menu of a job was asked for, by mouse at (x, y) or by keyboard. */
+  onContextMenu?(job: { serverId: string; jobId: number }, x: number, y: number, from: HTMLElement): void;
+  /** The service's clock, for the elapsed time of running jobs. */
+  clock?: ServerClock;
+}
 
 export interface JobStatusListener {
   /** Draws now what is pending, instead of at the next frame. */
@@ -28,9 +49,12 @@ export function setupJobStatusListener(
   store: Store,
   actions: JobActions,
   schedule: FrameScheduler = nextFrame,
+  options: TreeOptions = {},
 ): JobStatusListener {
-  const view = new TreeView(root, actions);
+  const view = new TreeView(root, actions, options);
   let queued = false;
+  // Running jobs' elapsed time ticks between events, by the service's clock.
+  const ticker = setInterval(() => view.tick(), 1000);
 
   const draw = (): void => {
     queued = false;
@@ -51,6 +75,7 @@ export function setupJobStatusListener(
       if (queued) draw();
     },
     dispose: () => {
+      clearInterval(ticker);
       unsubscribe();
       queued = false;
       root.replaceChildren();
@@ -74,9 +99,14 @@ interface ServerView {
 
 interface JobView {
   element: HTMLLIElement;
+  icon: HTMLElement;
   name: HTMLElement;
   status: HTMLElement;
   progress: HTMLElement;
+  bar: HTMLProgressElement;
+  stepText: HTMLElement;
+  elapsed: HTMLElement;
+  nextRun: HTMLElement;
   lastRun: HTMLElement;
   run: HTMLButtonElement;
   refresh: HTMLButtonElement;
@@ -98,16 +128,32 @@ class TreeView {
   private readonly rootEmpty: HTMLElement;
   private readonly servers = new Map<string, ServerView>();
   /** Servers and collections are open unless closed; jobs are closed unless opened. */
-  private readonly closed = new Set<string>();
-  private readonly opened = new Set<string>();
+  private readonly closed: Set<string>;
+  private readonly opened: Set<string>;
+  private readonly view: ViewState;
+  private readonly tree: HTMLUListElement;
+  /** Job views drawn as running, whose elapsed time ticks. */
+  private readonly running = new Set<JobView>();
   private state: TreeState | null = null;
+  private focusKey = "root";
 
   constructor(
     root: HTMLElement,
     private readonly actions: JobActions,
+    private readonly options: TreeOptions,
   ) {
     this.doc = root.ownerDocument;
+    this.view = options.view ?? {
+      selected: null,
+      opened: new Set(),
+      closed: new Set(),
+      tab: "properties",
+    };
+    this.opened = this.view.opened;
+    this.closed = this.view.closed;
+    if (this.view.selected) this.focusKey = this.view.selected;
     const tree = this.el("ul", "tree");
+    this.tree = tree;
     tree.setAttribute("role", "tree");
     tree.setAttribute("aria-label", "Servers");
 
@@ -130,6 +176,14 @@ class TreeView {
     tree.append(this.rootItem);
     root.replaceChildren(tree);
     root.addEventListener("click", (event) => this.click(event));
+    root.addEventListener("contextmenu", (event) => this.contextMenu(event));
+    tree.addEventListener("keydown", (event) => this.key(event));
+    this.rootItem.tabIndex = 0;
+  }
+
+  /** Updates the elapsed time of running jobs. */
+  tick(): void {
+    for (const view of this.running) this.drawElapsed(view);
   }
 
   render(state: TreeState): void {
@@ -164,6 +218,7 @@ class TreeView {
     element.setAttribute("role", "treeitem");
     element.dataset.serverId = serverId;
     element.dataset.key = `s:${serverId}`;
+    element.tabIndex = -1;
     const name = this.el("span", "server-name");
     const state = this.el("span", "server-state badge");
     const message = this.el("p", "server-message");
@@ -171,6 +226,7 @@ class TreeView {
     const collection = this.el("li", "tree-node collection jobs-collection");
     collection.setAttribute("role", "treeitem");
     collection.dataset.key = `c:${serverId}`;
+    collection.tabIndex = -1;
     const count = this.el("span", "count");
     const jobList = this.group();
     const empty = this.el("p", "tree-empty");
@@ -251,12 +307,21 @@ class TreeView {
     element.setAttribute("role", "treeitem");
     element.dataset.serverId = serverId;
     element.dataset.jobId = String(jobId);
-    element.dataset.key = `j:${serverId}:${jobId}`;
+    element.dataset.key = jobKey(serverId, jobId);
+    element.tabIndex = -1;
+    element.setAttribute("aria-selected", "false");
 
+    const icon = this.el("span", "icon status-icon");
+    icon.setAttribute("aria-hidden", "true");
     const name = this.el("span", "job-name");
     const status = this.el("span", "job-status badge");
     const progress = this.el("span", "job-progress");
+    const bar = this.el("progress", "job-bar");
+    const stepText = this.el("span", "job-step");
+    const elapsed = this.el("span", "job-elapsed");
+    progress.append(bar, stepText, elapsed);
     const lastRun = this.el("span", "job-last-run");
+    const nextRun = this.el("span", "job-next-run");
     const run = this.button("job-run", "run", "Run now");
     const refresh = this.button("job-refresh", "refresh", "Refresh");
     const buttons = this.el("span", "job-actions");
@@ -269,11 +334,12 @@ class TreeView {
     element.append(
       this.row([
         this.toggle(),
-        this.el("span", "icon icon-job"),
+        icon,
         name,
         status,
         progress,
         lastRun,
+        nextRun,
         buttons,
       ]),
       note,
@@ -282,9 +348,14 @@ class TreeView {
     );
     return {
       element,
+      icon,
       name,
       status,
       progress,
+      bar,
+      stepText,
+      elapsed,
+      nextRun,
       lastRun,
       run,
       refresh,
@@ -301,6 +372,9 @@ class TreeView {
     const { element } = view;
 
     element.dataset.status = job.status;
+    const shown = displayStatus(job);
+    element.dataset.display = shown;
+    view.icon.className = `icon status-icon ${statusClass(shown)}`;
     element.classList.toggle("job-disabled", !job.enabled);
     element.classList.toggle("job-missing", job.missing);
     setData(element, "pending", job.pending);
@@ -308,14 +382,30 @@ class TreeView {
     view.name.textContent = job.name;
     view.name.title = job.description;
 
-    const label = statusLabel(job.status);
-    view.status.textContent = job.enabled ? label : `${label} (disabled)`;
-    view.status.className = `job-status badge ${statusClass(job.status)}`;
+    const label = statusLabel(shown);
+    view.status.textContent =
+      job.enabled || shown === "disabled" ? label : `${label} (disabled)`;
+    view.status.className = `job-status badge ${statusClass(shown)}`;
 
     const step = stepOf(job);
-    const progress = step && step.n > 0 ? `step ${step.k} of ${step.n}` : "starting";
-    view.progress.textContent = step ? progress : "";
-    view.progress.hidden = !step;
+    view.stepText.textContent = step && step.n > 0 ? `step ${step.k} of ${step.n}` : "starting";
+    view.bar.max = Math.max(step?.n ?? 1, 1);
+    view.bar.value = job.last_run?.steps_done ?? 0;
+    view.bar.setAttribute(
+      "aria-label",
+      `${job.last_run?.steps_done ?? 0} of ${step?.n ?? 0} steps done`,
+    );
+    view.progress.hidden = !step && !job.queued;
+    view.bar.hidden = !step;
+    if (step) this.running.add(view);
+    else this.running.delete(view);
+    if (job.queued && !step) {
+      view.stepText.textContent = "queued for agent";
+      view.elapsed.textContent = "";
+    }
+
+    view.nextRun.textContent = job.next_run ? `Next: ${formatTime(job.next_run)}` : "";
+    view.nextRun.hidden = !job.next_run;
 
     this.drawLastRun(view.lastRun, job);
 
@@ -327,9 +417,12 @@ class TreeView {
     view.refresh.textContent = job.pending === "refresh" ? "Refreshing\u2026" : "Refresh";
     view.run.textContent = job.pending === "run" ? "Requesting\u2026" : "Run now";
 
-    view.note.textContent = job.note?.text ?? "";
-    view.note.hidden = !job.note;
-    setData(view.note, "kind", job.note?.kind ?? null);
+    // Why a job waits or is late matters more than a passing note.
+    const warning = job.queued?.warning ?? job.overdue;
+    const note = warning ? { kind: "error" as const, text: warning } : job.note;
+    view.note.textContent = note?.text ?? "";
+    view.note.hidden = !note;
+    setData(view.note, "kind", note?.kind ?? null);
 
     const failed = job.status === "failed" || job.status === "internal_error";
     view.error.textContent = failed && job.error ? job.error : "";
@@ -339,8 +432,23 @@ class TreeView {
     if (expanded) this.drawDetails(view.details, job);
     else view.details.replaceChildren();
 
+    element.setAttribute("aria-selected", String(this.view.selected === element.dataset.key));
+    element.tabIndex = this.focusKey === element.dataset.key ? 0 : -1;
+    this.drawn.set(view, job);
+    this.drawElapsed(view);
+
     view.drawn = job;
     view.drawnExpanded = expanded;
+  }
+
+  private readonly drawn = new WeakMap<JobView, JobNode>();
+
+  private drawElapsed(view: JobView): void {
+    const job = this.drawn.get(view);
+    const run = job?.last_run;
+    if (!job || !run || !this.running.has(view)) return;
+    const seconds = this.options.clock?.since(run.started_at) ?? null;
+    view.elapsed.textContent = seconds === null ? "" : formatDuration(seconds);
   }
 
   private drawLastRun(target: HTMLElement, job: JobNode): void {
@@ -423,23 +531,128 @@ class TreeView {
     return item;
   }
 
+  /** Selects a node (a job opens its details), makes it the one that takes focus. */
+  select(key: string, focus = false): void {
+    const previous = this.view.selected;
+    this.view.selected = key;
+    for (const k of [previous, key]) {
+      const item = k ? this.item(k) : null;
+      item?.setAttribute("aria-selected", String(k === key));
+    }
+    this.moveFocus(key, focus);
+    if (previous !== key) {
+      this.options.onSelect?.(parseJobKey(key));
+      this.options.onViewChange?.(this.view);
+    }
+  }
+
+  private item(key: string): HTMLElement | null {
+    return this.tree.querySelector<HTMLElement>(`li[data-key="${CSS.escape(key)}"]`);
+  }
+
+  private moveFocus(key: string, focus: boolean): void {
+    const old = this.item(this.focusKey);
+    if (old) old.tabIndex = -1;
+    this.focusKey = key;
+    const item = this.item(key);
+    if (!item) return;
+    item.tabIndex = 0;
+    if (focus) item.focus();
+  }
+
+  private contextMenu(event: MouseEvent): void {
+    const target = event.target instanceof Element ? event.target : null;
+    const node = target?.closest<HTMLElement>("li.job");
+    const job = parseJobKey(node?.dataset.key ?? null);
+    if (!node || !job || !this.options.onContextMenu) return;
+    event.preventDefault();
+    this.select(node.dataset.key!, true);
+    this.options.onContextMenu(job, event.clientX, event.clientY, node);
+  }
+
+  /** Moves through the visible nodes with the keys of an ARIA tree. */
+  private key(event: KeyboardEvent): void {
+    const current = event.target instanceof HTMLElement ? event.target : null;
+    if (!current || current.getAttribute("role") !== "treeitem") return;
+    const items = Array.from(
+      this.tree.querySelectorAll<HTMLElement>('li[role="treeitem"][data-key]'),
+    ).filter((item) => item.parentElement?.closest("[hidden]") === null);
+    const index = items.indexOf(current);
+    const key = current.dataset.key ?? "";
+    const expanded = current.getAttribute("aria-expanded") === "true";
+    const go = (item: HTMLElement | undefined): void => {
+      if (item?.dataset.key) this.select(item.dataset.key, true);
+    };
+
+    switch (event.key) {
+      case "ArrowDown":
+        go(items[index + 1]);
+        break;
+      case "ArrowUp":
+        go(items[index - 1]);
+        break;
+      case "Home":
+        go(items[0]);
+        break;
+      case "End":
+        go(items[items.length - 1]);
+        break;
+      case "ArrowRight":
+        if (!expanded) this.toggleKey(current, key);
+        else go(items[index + 1]);
+        break;
+      case "ArrowLeft":
+        if (expanded) this.toggleKey(current, key);
+        else go(current.parentElement?.closest<HTMLElement>("li[data-key]") ?? undefined);
+        break;
+      case "Enter":
+      case " ":
+        this.select(key, true);
+        break;
+      case "ContextMenu":
+      case "F10": {
+        if (event.key === "F10" && !event.shiftKey) return;
+        const job = parseJobKey(key);
+        if (!job || !this.options.onContextMenu) return;
+        const box = current.getBoundingClientRect();
+        this.options.onContextMenu(job, box.left + 40, box.top + 20, current);
+        break;
+      }
+      default:
+        return;
+    }
+    event.preventDefault();
+  }
+
+  private toggleKey(node: HTMLElement, key: string): void {
+    if (node.classList.contains("job")) {
+      const job = parseJobKey(key);
+      this.toggleJob(key, job?.serverId, job?.jobId ?? NaN);
+    } else if (!this.closed.delete(key)) {
+      this.closed.add(key);
+    }
+    this.options.onViewChange?.(this.view);
+    this.onToggle();
+  }
+
   private click(event: Event): void {
     const target = event.target instanceof Element ? event.target : null;
     const button = target?.closest<HTMLButtonElement>("button[data-action]");
-    const node = button?.closest<HTMLElement>("li.tree-node");
-    if (!button || !node || button.disabled) return;
+    if (!button) {
+      const row = target?.closest<HTMLElement>(".node-row");
+      const item = row?.parentElement;
+      if (item?.dataset.key) this.select(item.dataset.key, true);
+      return;
+    }
+    const node = button.closest<HTMLElement>("li.tree-node");
+    if (!node || button.disabled) return;
 
     const key = node.dataset.key ?? "";
     const serverId = node.dataset.serverId;
     const jobId = Number(node.dataset.jobId);
     switch (button.dataset.action) {
       case "toggle":
-        if (node.classList.contains("job")) {
-          this.toggleJob(key, serverId, jobId);
-        } else if (!this.closed.delete(key)) {
-          this.closed.add(key);
-        }
-        this.onToggle();
+        this.toggleKey(node, key);
         break;
       case "refresh":
         if (serverId !== undefined) void this.actions.refreshJobNode(serverId, jobId);

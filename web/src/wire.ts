@@ -3,11 +3,16 @@
 /** A job's status: `running` while a run is open, else its last run's status, else `idle`. */
 export const JOB_STATUSES = [
   "idle",
+  "queued",
   "running",
   "succeeded",
+  "succeeded_with_warnings",
   "failed",
   "internal_error",
   "aborted",
+  "stuck",
+  "overdue",
+  "disabled",
 ] as const;
 
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -20,7 +25,14 @@ export const EVENT_TYPES = [
   "job_succeeded",
   "job_failed",
   "job_aborted",
+  "job_stuck",
+  "job_overdue",
+  "job_changed",
+  "job_removed",
 ] as const;
+
+/** Events about a job that are not about one of its runs: their `run.id` is 0. */
+const RUNLESS_TYPES = new Set(["job_overdue", "job_changed", "job_removed"]);
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -44,6 +56,10 @@ export interface JobState {
   next_run: string | null;
   status: string;
   last_run: LastRun | null;
+  /** Facts of the job's definition, when the service sends them. */
+  job_class?: string;
+  created?: string;
+  changed?: string;
 }
 
 export interface JobStep {
@@ -73,8 +89,17 @@ export interface ServerSummary {
   message: string;
 }
 
+/** A pgAgent daemon connected to a server, as the service sees it. */
+export interface Agent {
+  pid: number;
+  host: string;
+  alive: boolean;
+}
+
 export interface ServerSnapshot extends ServerSummary {
   jobs: JobState[];
+  /** The agents, when the service tells them; null when it does not. */
+  agents: Agent[] | null;
 }
 
 export interface Snapshot {
@@ -136,6 +161,11 @@ export interface JobEvent {
   progress?: Progress;
   /** For `job_failed`: the failing step's output, bounded by the service. */
   error?: string;
+  /** Why, for `job_stuck` and `job_overdue`: a code and words. */
+  reason?: string;
+  message?: string;
+  /** For `job_changed`: the job as it now is. */
+  state?: JobState;
 }
 
 export interface ServerStatus {
@@ -243,7 +273,15 @@ export function decodeJobState(value: unknown): JobState | null {
     next_run: typeof f.next_run === "string" ? f.next_run : null,
     status: text(f.status, "idle"),
     last_run: decodeLastRun(f.last_run),
+    ...optionalText(f, "job_class", "class"),
+    ...optionalText(f, "created", "created"),
+    ...optionalText(f, "changed", "changed"),
   };
+}
+
+function optionalText<K extends string>(f: Fields, key: K, from: string): Partial<Record<K, string>> {
+  const value = f[key] ?? f[from];
+  return typeof value === "string" ? ({ [key]: value } as Partial<Record<K, string>>) : {};
 }
 
 export function decodeJobDetail(value: unknown): JobDetail | null {
@@ -286,7 +324,15 @@ function decodeServerSnapshot(value: unknown): ServerSnapshot | null {
   const server = decodeServerSummary(value);
   const f = fields(value);
   if (!server || !f) return null;
-  return { ...server, jobs: list(f.jobs, decodeJobState) };
+  const agents = Array.isArray(f.agents)
+    ? list(f.agents, (item): Agent | null => {
+        const a = fields(item);
+        const pid = a && int(a.pid);
+        if (!a || pid === null) return null;
+        return { pid, host: text(a.host), alive: a.alive !== false };
+      })
+    : null;
+  return { ...server, jobs: list(f.jobs, decodeJobState), agents };
 }
 
 export function decodeSnapshot(value: unknown): Snapshot | null {
@@ -341,8 +387,9 @@ export function decodeEvent(value: unknown): JobEvent | null {
   const server = decodeServerRef(f.server);
   const job = fields(f.job);
   const jobId = job && int(job.id);
-  const run = fields(f.run);
-  const runId = run && int(run.id);
+  const runless = RUNLESS_TYPES.has(f.type);
+  const run = fields(f.run) ?? (runless ? {} : null);
+  const runId = run && (int(run.id) ?? (runless ? 0 : null));
   if (!server || !job || jobId === null || !run || runId === null) return null;
 
   const event: JobEvent = {
@@ -365,6 +412,10 @@ export function decodeEvent(value: unknown): JobEvent | null {
   const progress = decodeProgress(f.progress);
   if (progress) event.progress = progress;
   if (typeof f.error === "string") event.error = f.error;
+  if (typeof f.reason === "string") event.reason = f.reason;
+  if (typeof f.message === "string") event.message = f.message;
+  const state = decodeJobState(f.state);
+  if (state) event.state = state;
   return event;
 }
 
@@ -410,4 +461,68 @@ export function decodeConfig(value: unknown): ClientConfig {
     },
     debug: f.debug === true,
   };
+}
+
+/** One step of a run in the history. */
+export interface StepRun {
+  id: number;
+  step_id: number;
+  name: string;
+  kind: string;
+  status: string;
+  result: number | null;
+  started_at: string;
+  duration: number | null;
+  output: string;
+  output_size: number;
+}
+
+/** One run in the history, with its steps. */
+export interface RunRecord {
+  id: number;
+  status: string;
+  started_at: string;
+  duration: number | null;
+  steps: StepRun[];
+}
+
+/** A page of the history, newest first; `next_before` asks for the next one. */
+export interface RunPage {
+  runs: RunRecord[];
+  next_before: number | null;
+}
+
+function decodeStepRun(value: unknown): StepRun | null {
+  const f = fields(value);
+  const id = f && int(f.id);
+  if (!f || id === null) return null;
+  return {
+    id,
+    step_id: int(f.step_id) ?? 0,
+    name: text(f.name),
+    kind: text(f.kind),
+    status: text(f.status, "unknown"),
+    result: int(f.result),
+    started_at: text(f.started_at),
+    duration: num(f.duration),
+    output: text(f.output),
+    output_size: int(f.output_size) ?? 0,
+  };
+}
+
+export function decodeRunPage(value: unknown): RunPage {
+  const f = fields(value) ?? {};
+  const runs = list(f.runs, (item): RunRecord | null => {
+    const r = fields(item);
+    const id = r && int(r.id);
+    if (!r || id === null) return null;
+    return {
+      id,
+      status: text(r.status, "unknown"),
+      started_at: text(r.started_at),
+      duration: num(r.duration),
+      steps: list(r.steps, decodeStepRun),
+    };
+  });
+  return { runs, next_before: int(f.next_before) };
 }

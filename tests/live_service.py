@@ -74,7 +74,7 @@ class Recorder:
         return self.events
 
     def of_job(self, job_id: int) -> list[dict[str, Any]]:
-        return [event for event in self.events if event["job"]["id"] == job_id]
+        return [event for event in self.events if event.get("job", {}).get("id") == job_id]
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,7 @@ STATIC := src/pgagent_live/static
 # Debian packages, as COMMAND:PACKAGE pairs (a path when the command is not on PATH).
 SYSTEM_DEMO := /usr/lib/postgresql/*/bin/initdb:postgresql pgagent:pgagent runuser:util-linux
 SYSTEM_NODE := node:nodejs npm:npm
-SYSTEM_TEST := chromium:chromium
+SYSTEM_TEST := chromium:chromium nginx:nginx
 
 .PHONY: demo test check lint typecheck unit integration web-test e2e build system system-test clean
 

@@ -12,6 +12,7 @@ import psycopg
 from pgagent_live.demo.agent import Agent
 from pgagent_live.demo.cluster import Cluster
 from tests.conftest import make_reachable_dir
+from tests.live_service import free_port
 
 
 @dataclass
@@ -34,7 +35,8 @@ class Own:
 def own_cluster(*, pgagent: bool = True, agent: bool = True) -> Iterator[Own]:
     """A started cluster (with the pgagent extension, and its daemon, unless asked not to)."""
     path = make_reachable_dir()
-    cluster = Cluster(path / "cluster")
+    # A fixed port keeps the connection string valid across restarts.
+    cluster = Cluster(path / "cluster", port=free_port())
     try:
         cluster.start()
         if pgagent:
@@ -43,11 +45,21 @@ def own_cluster(*, pgagent: bool = True, agent: bool = True) -> Iterator[Own]:
         if agent:
             daemon = Agent(cluster.conninfo(), path / "pgagent.log", poll_seconds=1)
             daemon.start()
+        own = Own(cluster, daemon, path)
         try:
-            yield Own(cluster, daemon, path)
+            yield own
         finally:
-            if daemon is not None:
-                daemon.stop()
+            if own.agent is not None:
+                own.agent.stop()
     finally:
         cluster.stop()
         shutil.rmtree(path, ignore_errors=True)
+
+
+def start_agent(own: Own) -> Agent:
+    """Start a new daemon, as an operator does after the old one exited or was killed."""
+    if own.agent is not None:
+        own.agent.stop()
+    own.agent = Agent(own.conninfo, own.path / "pgagent.log", poll_seconds=1)
+    own.agent.start()
+    return own.agent

@@ -58,7 +58,7 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
         logger=settings.debug_mode,
         engineio_logger=settings.debug_mode,
     )
-    hub = Hub(sio)
+    hub = Hub(sio, window=settings.replay_window)
     for server_id, entry in settings.servers.items():
         hub.add(
             Watcher(
@@ -68,6 +68,9 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
                 interval=settings.poll_interval,
                 on_events=hub.publish,
                 on_state=hub.server_state,
+                mode=settings.watch_mode,
+                safety_interval=settings.safety_poll_interval,
+                health_timeout=settings.health_timeout,
                 limits=Thresholds(
                     claim_grace=settings.claim_grace,
                     overdue_grace=settings.overdue_grace,

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     """Verbose logs in the service, and socket traffic in the browser console."""
     poll_interval: float = Field(default=1.0, gt=0, le=3600)
     """Seconds between two looks at a server's pgAgent tables."""
+    watch_mode: Literal["poll", "notify", "auto"] = "auto"
+    """``notify`` where the triggers are installed and ``poll`` elsewhere (``auto``), or one
+    of them everywhere."""
+    safety_poll_interval: float = Field(default=30.0, gt=0, le=3600)
+    """In notify mode, seconds between two looks when no NOTIFY comes: the safety net."""
+    health_timeout: float = Field(default=10.0, gt=0, le=600)
+    """Seconds the listener's health query may take, and between two of them."""
+    replay_window: int = Field(default=1000, ge=0, le=1_000_000)
+    """Events the service keeps for clients that reconnect and resume."""
     claim_grace: float = Field(default=30.0, ge=0)
     """Seconds a job may stay claimed by an agent with no run row before it shows as stuck."""
     overdue_grace: float = Field(default=60.0, ge=0)

@@ -96,7 +96,13 @@ async def test_a_client_gets_a_snapshot_of_every_job_on_connect(
 
     async with running_service({"main": conninfo}) as service:
         async with recorder(service.url) as early:
-            await early.wait_for(lambda _: bool(early.statuses) or bool(early.snapshots))
+            # The watcher goes live once it has checked the schema and read the state.
+            await early.wait_for(
+                lambda _: (
+                    any(s["state"] == "live" for s in early.statuses)
+                    or any(snap["servers"][0]["state"] == "live" for snap in early.snapshots)
+                )
+            )
         async with recorder(service.url) as client:
             await client.wait_for(lambda _: bool(client.snapshots))
 

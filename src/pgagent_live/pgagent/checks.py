@@ -8,6 +8,7 @@ from psycopg import sql
 
 from pgagent_live.pgagent.queries import query
 from pgagent_live.pgagent.reads import Connection
+from pgagent_live.pgagent.text import decode
 
 SUPPORTED_VERSIONS = (3, 4)
 """The pgagent schema versions whose tables the service knows: 3.x and 4.x share them."""
@@ -81,7 +82,9 @@ async def check(conn: Connection) -> Report:
     row = await cur.fetchone()
     assert row is not None
     has_schema, schema_usage, has_version, version_execute, role, database = row
-    report = Report(role=role, database=database)
+    # On a SQL_ASCII database every text value arrives as bytes.
+    report = Report(role=decode(role), database=decode(database))
+    role, database = report.role, report.database
 
     if not has_schema:
         report.problems.append(
@@ -128,6 +131,7 @@ async def check(conn: Connection) -> Report:
 async def _check_tables(conn: Connection, report: Report, grants: list[str]) -> None:
     cur = await conn.execute(query("checks_tables"), {"tables": list(WATCHED_TABLES)})
     rows = await cur.fetchall()
+    rows = [(decode(name), *rest) for name, *rest in rows]
     missing = [name for name, present, _, _ in rows if not present]
     unreadable = [name for name, present, can_select, _ in rows if present and not can_select]
     role = quote_ident(report.role)

@@ -6,6 +6,7 @@ from typing import Literal
 from pgagent_live.pgagent.checks import check, quote_ident
 from pgagent_live.pgagent.queries import query
 from pgagent_live.pgagent.reads import Connection
+from pgagent_live.pgagent.text import decode
 
 CHANNEL = "pgagent_live"
 """The NOTIFY channel the triggers send on, in the database of pgAgent's schema."""
@@ -52,8 +53,8 @@ async def status(conn: Connection) -> TriggerStatus:
     """Whether the triggers are installed; ``absent`` also where pgAgent's schema is missing."""
     cur = await conn.execute(query("triggers_status"), {"tables": list(TRIGGERED_TABLES)})
     rows = await cur.fetchall()
-    missing = tuple(name for name, enabled, _ in rows if not enabled)
-    version = rows[0][2] if rows else None
+    missing = tuple(decode(name) for name, enabled, _ in rows if not enabled)
+    version = decode(rows[0][2]) if rows and rows[0][2] is not None else None
 
     if len(missing) == len(TRIGGERED_TABLES):
         state: TriggerState = "absent"
@@ -90,7 +91,7 @@ async def _require(conn: Connection, *, removing: bool) -> None:
 
     params = {"tables": list(TRIGGERED_TABLES), "removing": removing}
     cur = await conn.execute(query("triggers_privileges"), params)
-    missing = [row[0] for row in await cur.fetchall()]
+    missing = [decode(row[0]) for row in await cur.fetchall()]
     if not missing:
         return
 

@@ -23,7 +23,15 @@ EventType = Literal[
 ]
 
 ServerState = Literal[
-    "connecting", "live", "unreachable", "not_installed", "permission_denied", "error"
+    "connecting",
+    "live",
+    "catching_up",
+    "polling",
+    "unreachable",
+    "not_installed",
+    "unsupported_version",
+    "permission_denied",
+    "error",
 ]
 
 

@@ -1,16 +1,17 @@
-"""The poll-mode watcher of one monitored server."""
+"""The watcher of one monitored server: poll or notify mode, reconnects, catch-up."""
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from psycopg import AsyncConnection, IsolationLevel, errors
 
-from pgagent_live.pgagent import reads
+from pgagent_live.pgagent import checks, reads, triggers
 from pgagent_live.pgagent.rows import ScheduleRow, StepRow
 from pgagent_live.pgagent.status import JobRunStatus
 from pgagent_live.watch.alerts import Thresholds
@@ -23,6 +24,7 @@ from pgagent_live.watch.events import (
     ServerState,
     StepOutput,
 )
+from pgagent_live.watch.listener import Listener
 from pgagent_live.watch.outcome import checked_duration, outcome_of, step_of
 from pgagent_live.watch.tracker import Look, Tracker
 
@@ -33,6 +35,12 @@ StateSink = Callable[[ServerRef, ServerState, str], Awaitable[None]]
 
 MAX_BACKOFF = 30.0
 
+LOOK_TIMEOUT = 45.0
+"""Seconds a look may take before its server counts as unreachable: the statement timeout
+(30 s) bounds a slow query, this bounds a server or network that stopped answering."""
+
+WatchMode = Literal["poll", "notify", "auto"]
+
 
 class WatchError(Exception):
     """A monitored server could not answer a request about its jobs."""
@@ -40,6 +48,14 @@ class WatchError(Exception):
 
 class JobNotFoundError(WatchError):
     """The job does not exist on the server (any more)."""
+
+
+class _BlockedError(Exception):
+    """The server cannot be watched as it is: its state says why; retried with backoff."""
+
+
+class _ModeChangedError(Exception):
+    """The triggers were installed or removed: watch again in the other mode."""
 
 
 class RunNotFoundError(WatchError):
@@ -65,6 +81,9 @@ class Watcher:
         on_events: EventSink,
         on_state: StateSink,
         limits: Thresholds | None = None,
+        mode: WatchMode = "auto",
+        safety_interval: float = 30.0,
+        health_timeout: float = 10.0,
     ) -> None:
         self.server = ServerRef(id=server_id, name=name or server_id)
         self.interval = interval
@@ -75,21 +94,28 @@ class Watcher:
         self._on_events = on_events
         self._on_state = on_state
         self._seeded = False
+        self.mode = mode
+        self.notify = False
+        """Whether the watcher is in notify mode now: ``mode`` decided it at connect."""
+        self.safety_interval = safety_interval
+        self.health_timeout = health_timeout
+        self.listener: Listener | None = None
+        self._failures = 0
 
     async def run(self) -> None:
         """Watch until cancelled, reconnecting with backoff when the server fails."""
-        failures = 0
         while True:
             try:
                 async with await self._connect(read_only=True) as conn:
                     await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-                    if not self._seeded:
-                        await self._seed(conn)
-                    await self._set_state("live", "")
-                    failures = 0
-                    while True:
-                        await self._look(conn)
-                        await asyncio.sleep(self.interval)
+                    await self._watch(conn)
+            except _ModeChangedError:
+                continue
+            except _BlockedError:
+                pass
+            except TimeoutError:
+                message = f"no answer within {LOOK_TIMEOUT:g} s"
+                await self._set_state("unreachable", message)
             except (errors.UndefinedTable, errors.InvalidSchemaName, errors.UndefinedFunction):
                 await self._set_state("not_installed", "the pgagent schema is not installed")
             except errors.InsufficientPrivilege as exc:
@@ -101,8 +127,8 @@ class Watcher:
                 logger.exception("watcher of %s failed", self.server["id"])
                 await self._set_state("error", f"unexpected error: {_first_line(exc)}")
 
-            failures += 1
-            delay = min(MAX_BACKOFF, self.interval * 2 ** min(failures, 6))
+            self._failures += 1
+            delay = min(MAX_BACKOFF, self.interval * 2 ** min(self._failures, 6))
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
 
     def job_states(self) -> list[JobState]:
@@ -176,17 +202,127 @@ class Watcher:
                 raise JobNotFoundError(f"no job {job_id} on server {self.server['id']!r}")
         logger.info("run now asked for job %s on %s", job_id, self.server["id"])
 
-    async def _connect(self, *, read_only: bool) -> AsyncConnection[tuple[Any, ...]]:
+    async def _connect(
+        self, *, read_only: bool, application_name: str = "pgagent-live"
+    ) -> AsyncConnection[tuple[Any, ...]]:
+        # Keepalives find a peer that vanished from the network on an idle connection;
+        # libpq applies them to TCP connections only.
         conn = await AsyncConnection.connect(
             self._conninfo,
             autocommit=True,
-            application_name="pgagent-live",
+            application_name=application_name,
             connect_timeout=10,
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+            tcp_user_timeout=30_000,
         )
         await conn.execute("SET statement_timeout = '30s'")
         if read_only:
             await conn.set_read_only(True)
         return conn
+
+    async def _watch(self, conn: reads.Connection) -> None:
+        """One connected session: check the schema, listen, read the state, then stream.
+
+        Listening starts before the state is read, so whatever commits in between is either
+        in what the read sees or announced by a NOTIFY that wakes the next look.
+        """
+        report = await checks.check(conn)
+        if not report.ok:
+            problem = report.problems[0]
+            await self._set_state(problem.state, f"{problem.message}; fix: {problem.fix}")
+            raise _BlockedError(problem.code)
+        self.notify = await self._wants_notify(conn)
+
+        listener = task = None
+        if self.notify:
+            listener = Listener(
+                self.server["id"],
+                lambda: self._connect(read_only=True, application_name="pgagent-live listener"),
+                health_interval=self.health_timeout,
+                health_timeout=self.health_timeout,
+                max_backoff=MAX_BACKOFF,
+            )
+            task = asyncio.create_task(listener.run(), name=f"listen {self.server['id']}")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.health_timeout):
+                    await listener.listening.wait()
+        self.listener = listener
+
+        try:
+            if self._seeded:
+                await self._set_state("catching_up", "reading what changed while disconnected")
+                await self._look_in_time(conn)
+            else:
+                await self._seed(conn)
+            self._failures = 0
+            await self._stream(conn, listener)
+        finally:
+            self.listener = None
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def _stream(self, conn: reads.Connection, listener: Listener | None) -> None:
+        mode_checked = asyncio.get_running_loop().time()
+        while True:
+            if listener is None and self.mode == "notify":
+                await self._set_state(
+                    "polling",
+                    "notify mode is asked for but the triggers are not installed: run"
+                    f" 'pgagent-live triggers install'; polling every {self.interval:g} s",
+                )
+            elif listener is None or listener.listening.is_set():
+                await self._set_state("live", "")
+            else:
+                await self._set_state(
+                    "polling",
+                    f"the listener is down ({listener.error or 'connecting'}): polling every"
+                    f" {self.interval:g} s until it is back",
+                )
+            await self._wait(listener)
+            await self._look_in_time(conn)
+
+            # In auto mode, triggers installed or removed while watching change the mode.
+            now = asyncio.get_running_loop().time()
+            if self.mode == "auto" and now - mode_checked >= self.safety_interval:
+                mode_checked = now
+                if await self._wants_notify(conn) != self.notify:
+                    logger.info("triggers of %s changed: watching again", self.server["id"])
+                    raise _ModeChangedError
+
+    async def _wait(self, listener: Listener | None) -> None:
+        """Until the next look: a NOTIFY, else the safety-net poll; the poll interval when
+        there is no listener or it is down."""
+        if listener is None:
+            await asyncio.sleep(self.interval)
+            return
+
+        timeout = self.safety_interval if listener.listening.is_set() else self.interval
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await listener.wake.wait()
+        listener.wake.clear()
+
+    async def _look_in_time(self, conn: reads.Connection) -> None:
+        async with asyncio.timeout(LOOK_TIMEOUT):
+            await self._look(conn)
+
+    async def _wants_notify(self, conn: reads.Connection) -> bool:
+        if self.mode == "poll":
+            return False
+        found = await triggers.status(conn)
+        if found.installed:
+            return True
+        if self.mode == "notify":
+            logger.warning(
+                "notify mode asked for %s but its triggers are %s: polling",
+                self.server["id"],
+                found.state,
+            )
+        return False
 
     async def _seed(self, conn: reads.Connection) -> None:
         async with conn.transaction():

@@ -287,3 +287,63 @@ async def test_a_long_output_is_cut_in_events_and_whole_over_rest(
     assert step["output"] == "é" * 1024
     assert whole["output"] == "é" * 1500
     assert whole["output_size"] == 3000
+
+
+async def test_a_run_in_the_databases_future_is_a_clock_anomaly(
+    cluster: Cluster, agent: Agent
+) -> None:
+    # Written as an agent whose host clock runs an hour ahead, then steps back, would leave it.
+    conninfo = cluster.conninfo()
+    job_id = create_job(conninfo, "time traveller", [StepSpec("one", "sql", "SELECT 1")])
+    ((step_id,),) = sql(
+        conninfo, "SELECT jstid FROM pgagent.pga_jobstep WHERE jstjobid = %s", (job_id,)
+    )
+
+    async with running_service({"main": conninfo}) as service, recorder(service.url) as client:
+        with psycopg.connect(conninfo) as conn:
+            conn.execute(
+                "UPDATE pgagent.pga_job SET jobagentid = %s, joblastrun = now() WHERE jobid = %s",
+                (agent.jagpid, job_id),
+            )
+        with psycopg.connect(conninfo) as conn:
+            row = conn.execute(
+                "INSERT INTO pgagent.pga_joblog (jlgjobid, jlgstatus, jlgstart)"
+                " VALUES (%s, 'r', now() + interval '1 hour') RETURNING jlgid",
+                (job_id,),
+            ).fetchone()
+            assert row is not None
+            run_id = row[0]
+        await wait_type(client, job_id, "job_started")
+        running = await job_state(service.url, job_id)
+        with psycopg.connect(conninfo) as conn:
+            conn.execute(
+                "INSERT INTO pgagent.pga_jobsteplog"
+                " (jsljlgid, jsljstid, jslstatus, jslresult, jslstart, jslduration)"
+                " VALUES (%s, %s, 's', 1, now() + interval '1 hour', interval '-1 second')",
+                (run_id, step_id),
+            )
+            conn.execute(
+                "UPDATE pgagent.pga_joblog SET jlgstatus = 's', jlgduration = interval '-5 seconds'"
+                " WHERE jlgid = %s",
+                (run_id,),
+            )
+            conn.execute(
+                "UPDATE pgagent.pga_job SET jobagentid = NULL, jobnextrun = NULL WHERE jobid = %s",
+                (job_id,),
+            )
+        await wait_type(client, job_id, "job_succeeded")
+        ended = await job_state(service.url, job_id)
+
+    started = of_type(client, job_id, "job_started")[0]
+    assert started["run"]["clock_anomaly"] is True
+    assert running["last_run"]["clock_anomaly"] is True
+    progress = of_type(client, job_id, "job_progress")[0]["progress"]
+    assert progress["elapsed"] is None
+    step = of_type(client, job_id, "step_finished")[0]["step"]
+    assert step["duration"] is None
+    assert step["clock_anomaly"] is True
+    final = of_type(client, job_id, "job_succeeded")[0]
+    assert final["run"]["duration"] is None
+    assert final["run"]["clock_anomaly"] is True
+    assert ended["last_run"]["duration"] is None
+    assert ended["last_run"]["clock_anomaly"] is True

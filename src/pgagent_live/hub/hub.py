@@ -3,11 +3,12 @@
 import logging
 import secrets
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import socketio
 
+from pgagent_live.security.redaction import Redactor
 from pgagent_live.watch.events import Event, ServerRef, ServerSnapshot, ServerState, Snapshot
 from pgagent_live.watch.watcher import Watcher
 
@@ -20,11 +21,23 @@ def server_room(server_id: str) -> str:
     return f"server:{server_id}"
 
 
+def job_room(server_id: str, job_id: int) -> str:
+    """The room of clients that follow some jobs of a server rather than all of it."""
+    return f"job:{server_id}:{job_id}"
+
+
+JobFilter = Mapping[str, Collection[int] | None]
+"""Server id to the jobs a client follows there; None for every job of the server."""
+
+
 class Hub:
     """Where every watcher's events meet every client."""
 
-    def __init__(self, sio: socketio.AsyncServer, window: int = 1000) -> None:
+    def __init__(
+        self, sio: socketio.AsyncServer, window: int = 1000, redactor: Redactor | None = None
+    ) -> None:
         self.sio = sio
+        self.redactor = redactor or Redactor()
         self.epoch = secrets.token_hex(8)
         self.seq = 0
         self.window: deque[Event] = deque(maxlen=window)
@@ -36,7 +49,7 @@ class Hub:
     async def publish(self, events: list[Event]) -> None:
         """Stamp events in order and send each server's share to its room as one batch."""
         by_server: dict[str, list[Event]] = {}
-        for event in events:
+        for event in map(self.redactor.value, events):
             self.seq += 1
             event["seq"] = self.seq
             event["epoch"] = self.epoch
@@ -51,22 +64,44 @@ class Hub:
                 "job_status_update", payload, room=server_room(server_id), namespace=NAMESPACE
             )
 
-    async def server_state(self, server: ServerRef, state: ServerState, message: str) -> None:
-        data = {"server": server, "state": state, "message": message}
-        await self.sio.emit(
-            "server_status", data, room=server_room(server["id"]), namespace=NAMESPACE
-        )
+            # Clients that follow some jobs are in those jobs' rooms, never in the server's.
+            by_job: dict[int, list[Event]] = {}
+            for event in batch:
+                if "job" in event:
+                    by_job.setdefault(event["job"]["id"], []).append(event)
+            for job_id, share in by_job.items():
+                await self.sio.emit(
+                    "job_status_update",
+                    share[0] if len(share) == 1 else share,
+                    room=job_room(server_id, job_id),
+                    namespace=NAMESPACE,
+                )
 
-    def snapshot(self, server_ids: Iterable[str] | None = None) -> Snapshot:
+    async def server_state(self, server: ServerRef, state: ServerState, message: str) -> None:
+        data = {"server": server, "state": state, "message": self.redactor.text(message)}
+        watcher = self.watchers.get(server["id"])
+        job_ids = [job["id"] for job in watcher.job_states()] if watcher else []
+        rooms = [server_room(server["id"])] + [job_room(server["id"], i) for i in job_ids]
+        await self.sio.emit("server_status", data, room=rooms, namespace=NAMESPACE)
+
+    def snapshot(
+        self, server_ids: Iterable[str] | None = None, jobs: JobFilter | None = None
+    ) -> Snapshot:
+        """The state of the given servers (all by default), narrowed to ``jobs`` where given."""
         wanted = set(self.watchers if server_ids is None else server_ids)
+        jobs = jobs or {}
         servers = [
             ServerSnapshot(
                 id=watcher.server["id"],
                 name=watcher.server["name"],
                 state=watcher.state,
                 agents=watcher.agents(),
-                message=watcher.message,
-                jobs=watcher.job_states(),
+                message=self.redactor.text(watcher.message),
+                jobs=[
+                    job
+                    for job in watcher.job_states()
+                    if jobs.get(server_id) is None or job["id"] in (jobs[server_id] or ())
+                ],
             )
             for server_id, watcher in self.watchers.items()
             if server_id in wanted
@@ -80,7 +115,25 @@ class Hub:
                 "name": watcher.server["name"],
                 "state": watcher.state,
                 "agents": watcher.agents(),
-                "message": watcher.message,
+                "message": self.redactor.text(watcher.message),
             }
             for watcher in self.watchers.values()
+        ]
+
+    def replay(self, epoch: object, seq: object, jobs: JobFilter) -> list[Event] | None:
+        """The events after ``seq`` that ``jobs`` lets through, or None when they are gone."""
+        if epoch != self.epoch or not isinstance(seq, int) or isinstance(seq, bool):
+            return None
+        oldest = self.window[0]["seq"] if self.window else self.seq + 1
+        if seq < oldest - 1 or seq > self.seq:
+            return None
+        return [
+            event
+            for event in self.window
+            if event["seq"] > seq
+            and event["server"]["id"] in jobs
+            and (
+                jobs[event["server"]["id"]] is None
+                or ("job" in event and event["job"]["id"] in (jobs[event["server"]["id"]] or ()))
+            )
         ]

@@ -6,6 +6,8 @@ import type { Message } from "./notifications";
 
 export interface JobActions {
   refreshJobNode(serverId: string, jobId: number): Promise<void>;
+  /** Loads a job's details without feedback, for a job just selected; failures are told. */
+  loadJobNode(serverId: string, jobId: number): Promise<void>;
   runJobNow(serverId: string, jobId: number): Promise<void>;
 }
 
@@ -57,6 +59,16 @@ export function createJobActions({ api, store, notify }: ActionDeps): JobActions
         fade(serverId, jobId, done);
       } catch (error) {
         fail(serverId, jobId, "Refresh failed", error);
+      }
+    },
+
+    async loadJobNode(serverId, jobId) {
+      try {
+        const detail = await api.job(serverId, jobId);
+        const kept = findJob(store.get(), serverId, jobId)?.note ?? null;
+        store.dispatch({ type: "job_detail", serverId, detail, note: kept });
+      } catch (error) {
+        fail(serverId, jobId, "Loading the job failed", error);
       }
     },
 

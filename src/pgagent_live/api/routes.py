@@ -96,9 +96,13 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
             ) from None
 
         # Steps' connection strings and outputs may carry passwords: nothing leaves unmasked.
+        job_class, created, changed = detail.facts or ("", None, None)
         return guard.redactor.value(
             {
                 **state,
+                "job_class": job_class,
+                "created": created.isoformat() if created else None,
+                "changed": changed.isoformat() if changed else None,
                 "steps": [
                     {
                         "id": step.id,

@@ -66,6 +66,7 @@ class RunNotFoundError(WatchError):
 class JobDetail:
     steps: list[StepRow]
     schedules: list[ScheduleRow]
+    facts: reads.JobFacts | None = None
 
 
 class Watcher:
@@ -189,12 +190,13 @@ class Watcher:
                 raise JobNotFoundError(f"no job {job_id} on server {self.server['id']!r}")
             steps = await reads.steps(conn, [job_id])
             schedules = await reads.schedules(conn, job_id)
+            facts = await reads.job_facts(conn, job_id)
 
         # The tracker's view of the job carries the last run; the definition is fresher.
         self.tracker.jobs[job_id] = found[0]
         state = self.tracker.job_state(job_id)
         assert state is not None
-        return state, JobDetail(steps=steps, schedules=schedules)
+        return state, JobDetail(steps=steps, schedules=schedules, facts=facts)
 
     async def run_now(self, job_id: int) -> None:
         async with await self._connect(read_only=False) as conn:

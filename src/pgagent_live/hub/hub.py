@@ -1,9 +1,11 @@
 """The hub: stamps events with sequence numbers, keeps a replay window and fans them out."""
 
+import asyncio
 import logging
 import secrets
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import socketio
@@ -42,12 +44,20 @@ class Hub:
         self.seq = 0
         self.window: deque[Event] = deque(maxlen=window)
         self.watchers: dict[str, Watcher] = {}
+        # Held while events are stamped and sent, and while a client enters its rooms and is
+        # brought up to date: each event reaches it either in that catch-up or by its rooms.
+        self._lock = asyncio.Lock()
+        self._summaries: set[asyncio.Task[None]] = set()
 
     def add(self, watcher: Watcher) -> None:
         self.watchers[watcher.server["id"]] = watcher
 
     async def publish(self, events: list[Event]) -> None:
         """Stamp events in order and send each server's share to its room as one batch."""
+        async with self._lock:
+            await self._publish(events)
+
+    async def _publish(self, events: list[Event]) -> None:
         by_server: dict[str, list[Event]] = {}
         for event in map(self.redactor.value, events):
             self.seq += 1
@@ -137,3 +147,86 @@ class Hub:
                 or ("job" in event and event["job"]["id"] in (jobs[event["server"]["id"]] or ()))
             )
         ]
+
+    async def welcome(self, sid: str, follows: JobFilter, resume: object) -> None:
+        """Put a connecting client in its rooms and bring it up to date.
+
+        A client that resumes (``resume`` is ``{epoch, seq, at}``) gets the events it missed
+        when the window still holds them all. Any other gets a snapshot; a resuming one also
+        gets, as ``finished_since``, the runs that ended since ``at``, read from the databases.
+        """
+        request = resume if isinstance(resume, dict) else None
+        async with self._lock:
+            for server_id, jobs in follows.items():
+                rooms = (
+                    [server_room(server_id)]
+                    if jobs is None
+                    else [job_room(server_id, job_id) for job_id in jobs]
+                )
+                for room in rooms:
+                    await self.sio.enter_room(sid, room, namespace=NAMESPACE)
+
+            missed = None
+            if request is not None:
+                missed = self.replay(request.get("epoch"), request.get("seq"), follows)
+            if missed is not None:
+                await self._replay_to(sid, missed, follows)
+                return
+            await self.sio.emit(
+                "snapshot", self.snapshot(list(follows), follows), to=sid, namespace=NAMESPACE
+            )
+
+        since = _parse_time(request.get("at")) if request is not None else None
+        if request is not None and since is not None:
+            reason = "epoch_changed" if request.get("epoch") != self.epoch else "window_passed"
+            task = asyncio.create_task(self._send_summary(sid, since, reason, follows))
+            self._summaries.add(task)
+            task.add_done_callback(self._summaries.discard)
+
+    async def _replay_to(self, sid: str, missed: list[Event], follows: JobFilter) -> None:
+        logger.info("socket %s resumed with %d missed events", sid, len(missed))
+        if missed:
+            await self.sio.emit("job_status_update", missed, to=sid, namespace=NAMESPACE)
+
+        # A state that changed while the client was away is not in the window.
+        for server_id in follows:
+            watcher = self.watchers.get(server_id)
+            if watcher is not None:
+                data = {
+                    "server": watcher.server,
+                    "state": watcher.state,
+                    "message": self.redactor.text(watcher.message),
+                }
+                await self.sio.emit("server_status", data, to=sid, namespace=NAMESPACE)
+
+    async def _send_summary(
+        self, sid: str, since: datetime, reason: str, follows: JobFilter
+    ) -> None:
+        servers = []
+        for server_id, jobs in follows.items():
+            watcher = self.watchers.get(server_id)
+            if watcher is None:
+                continue
+            entry: dict[str, Any] = {"id": server_id, "runs": [], "error": None}
+            try:
+                runs = await watcher.finished_since(since)
+            except Exception as exc:
+                # A server that is down now cannot say what it did: the client is told so.
+                logger.warning("summary of %s for socket %s failed: %s", server_id, sid, exc)
+                entry["error"] = self.redactor.text(str(exc).strip().splitlines()[0] or "failed")
+            else:
+                entry["runs"] = [r for r in runs if jobs is None or r["job"]["id"] in jobs]
+            servers.append(entry)
+
+        data = {"since": since.isoformat(), "reason": reason, "servers": servers}
+        await self.sio.emit("finished_since", data, to=sid, namespace=NAMESPACE)
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

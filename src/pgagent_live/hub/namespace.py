@@ -139,15 +139,8 @@ class PgAgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session = Session(principal, address)
         session.follows = {s: None for s in self.hub.watchers if principal.sees(s)}
         self.sessions[sid] = session
-        for server_id in session.follows:
-            await self.enter_room(sid, server_room(server_id))
-
         resume = auth.get("resume") if isinstance(auth, dict) else None
-        if isinstance(resume, dict):
-            missed = self.hub.replay(resume.get("epoch"), resume.get("seq"), session.follows)
-            if missed:
-                await self.emit("job_status_update", missed, to=sid)
-        await self.emit("snapshot", self._snapshot(session), to=sid)
+        await self.hub.welcome(sid, session.follows, resume)
         logger.info("socket %s connected from %s with token %s", sid, address, principal.token_id)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:

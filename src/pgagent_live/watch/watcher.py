@@ -6,12 +6,13 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
 from psycopg import AsyncConnection, IsolationLevel, errors
 
-from pgagent_live.pgagent import checks, reads, triggers
+from pgagent_live.pgagent import checks, reads, summary, triggers
 from pgagent_live.pgagent.rows import ScheduleRow, StepRow
 from pgagent_live.pgagent.status import JobRunStatus
 from pgagent_live.watch.alerts import Thresholds
@@ -181,6 +182,11 @@ class Watcher:
         return StepOutput(
             run_id=run_id, step_run_id=step_run_id, output=found[0], output_size=found[1]
         )
+
+    async def finished_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Runs that ended after ``since``, read now: what a resuming client missed."""
+        async with await self._connect(read_only=True) as conn:
+            return await summary.finished_since(conn, since)
 
     async def job_detail(self, job_id: int) -> tuple[JobState, JobDetail]:
         """A job with its steps and schedules, read now."""

@@ -39,6 +39,13 @@ async def rest(url: str, path: str) -> Any:
         return response.json()
 
 
+async def until_live(url: str) -> None:
+    """Until the service has read the server once: rows written after are news to it."""
+    async with asyncio.timeout(30):
+        while (await rest(url, "/servers"))[0]["state"] != "live":
+            await asyncio.sleep(0.1)
+
+
 async def job_state(url: str, job_id: int) -> dict[str, Any]:
     jobs = await rest(url, "/servers/main/jobs")
     found: dict[str, Any] = next(job for job in jobs if job["id"] == job_id)
@@ -161,6 +168,7 @@ async def test_a_step_left_running_under_an_ended_run_is_not_recorded(
     )
 
     async with running_service({"main": conninfo}) as service, recorder(service.url) as client:
+        await until_live(service.url)
         with psycopg.connect(conninfo) as conn:
             conn.execute(
                 "UPDATE pgagent.pga_job SET jobagentid = %s, joblastrun = now() WHERE jobid = %s",
@@ -300,6 +308,7 @@ async def test_a_run_in_the_databases_future_is_a_clock_anomaly(
     )
 
     async with running_service({"main": conninfo}) as service, recorder(service.url) as client:
+        await until_live(service.url)
         with psycopg.connect(conninfo) as conn:
             conn.execute(
                 "UPDATE pgagent.pga_job SET jobagentid = %s, joblastrun = now() WHERE jobid = %s",

@@ -243,9 +243,9 @@ async def test_text_in_a_sql_ascii_database_is_decoded_value_by_value(
 
     try:
         async with running_service({"main": conninfo}) as service, recorder(service.url) as client:
-            jobs = await rest(service.url, "/servers/main/jobs")
             run_job_now(conninfo, job_id)
             await wait_type(client, job_id, "job_succeeded")
+            jobs = await rest(service.url, "/servers/main/jobs")
             step = of_type(client, job_id, "step_finished")[0]["step"]
             run_id = step and client.of_job(job_id)[-1]["run"]["id"]
             path_ = f"/servers/main/runs/{run_id}/steps/{step['run_id']}/output"

@@ -477,3 +477,14 @@ def test_an_unknown_letter_does_not_break_the_tracker() -> None:
 
     assert events[-1]["run"]["status"] == "unknown"
     assert tracker.job_states()[0]["status"] == "unknown"
+
+
+def test_a_definition_read_elsewhere_does_not_hide_its_change_from_the_next_look() -> None:
+    tracker = fresh()
+    renamed = replace(IDLE, name="renamed")
+
+    shown = tracker.state_of(renamed)
+    events = tracker.apply(look([], [], 1, job=renamed))
+
+    assert shown["name"] == "renamed"
+    assert [(e["type"], e.get("changes")) for e in events] == [("job_changed", ["name"])]

@@ -218,6 +218,10 @@ class Tracker:
         job = self.jobs.get(job_id)
         return self._job_state(job) if job else None
 
+    def state_of(self, job: JobRow) -> JobState:
+        """A job as the tree would draw it with this definition, which is not kept."""
+        return self._job_state(job)
+
     def open_run_status(self, run: RunRow) -> tuple[JobRunStatus, str | None]:
         """What an open run is now: running, or stuck when its agent is gone."""
         track = self._open.get(run.id)

@@ -1,1 +1,0 @@
-"""Who may do what: tokens, roles and scopes, client addresses, rate limits and redaction."""

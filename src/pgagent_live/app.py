@@ -10,6 +10,7 @@ from pathlib import Path
 import socketio
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,13 +23,15 @@ from pgagent_live.config import Settings
 from pgagent_live.hub.hub import Hub
 from pgagent_live.hub.namespace import PgAgentNamespace
 from pgagent_live.prefix import under_prefix
+from pgagent_live.security.guard import Guard
+from pgagent_live.security.origins import OriginPolicy
+from pgagent_live.security.ratelimit import RateLimits
+from pgagent_live.security.redaction import Redactor
+from pgagent_live.security.tokens import Authenticator
 from pgagent_live.watch.alerts import Thresholds
 from pgagent_live.watch.watcher import Watcher
 
 logger = logging.getLogger(__name__)
-
-MAX_MESSAGE_BYTES = 64 * 1024
-"""The largest message a client may send; the page sends only small requests."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -50,15 +53,43 @@ def static_dir() -> Path:
     return Path(str(resources.files("pgagent_live").joinpath("static")))
 
 
-def create_app(settings: Settings, token: str) -> ASGIApp:
-    """The whole service for the given settings; the watchers run while it is served."""
+def redactor_for(settings: Settings, token: str | None) -> Redactor:
+    """A redactor that knows the passwords of the monitored servers and the main token."""
+    redactor = Redactor([token] if token else [])
+    for entry in settings.servers.values():
+        redactor.add_conninfo(entry.conninfo)
+    return redactor
+
+
+def create_app(
+    settings: Settings,
+    token: str | None,
+    *,
+    tokens_file: Path | None = None,
+    redactor: Redactor | None = None,
+) -> ASGIApp:
+    """The whole service for the given settings; the watchers run while it is served.
+
+    ``token`` is the main token, allowed everything; ``tokens_file`` the settings file whose
+    issued tokens are reread while serving.
+    """
+    redactor = redactor or redactor_for(settings, token)
+    origins = OriginPolicy(settings.allowed_origins)
+    guard = Guard(
+        Authenticator(token, settings.tokens),
+        RateLimits(settings.rate_connect, settings.rate_messages, settings.rate_calls),
+        origins,
+        redactor,
+        tokens_file,
+    )
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        max_http_buffer_size=MAX_MESSAGE_BYTES,
+        max_http_buffer_size=settings.max_message_bytes,
+        cors_allowed_origins=origins,
         logger=settings.debug_mode,
         engineio_logger=settings.debug_mode,
     )
-    hub = Hub(sio, window=settings.replay_window)
+    hub = Hub(sio, window=settings.replay_window, redactor=redactor)
     for server_id, entry in settings.servers.items():
         hub.add(
             Watcher(
@@ -79,8 +110,9 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
                 ),
             )
         )
+    namespace = PgAgentNamespace(hub, guard)
     if settings.websocket_enabled:
-        sio.register_namespace(PgAgentNamespace(hub, token))
+        sio.register_namespace(namespace)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,6 +120,9 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
             asyncio.create_task(watcher.run(), name=f"watch {server_id}")
             for server_id, watcher in hub.watchers.items()
         ]
+        tasks.append(
+            asyncio.create_task(namespace.recheck_forever(settings.token_recheck), name="tokens")
+        )
         try:
             yield
         finally:
@@ -106,9 +141,16 @@ def create_app(settings: Settings, token: str) -> ASGIApp:
     api.state.hub = hub
     api.add_exception_handler(ApiError, api_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
-    router = build_router(settings, hub, token)
+    router = build_router(settings, hub, guard)
     router.include_router(build_history_router(hub))  # under the same prefix and token check
     api.include_router(router)
+    if settings.allowed_origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
 
     page = static_dir()
 
@@ -152,6 +194,8 @@ class SecurityHeaders:
                 ]
                 if is_api:
                     headers.append((b"cache-control", b"no-store"))
+                if scope.get("scheme") == "https":
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 message["headers"] = headers
             await send(message)
 

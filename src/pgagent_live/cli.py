@@ -1,4 +1,4 @@
-"""The ``pgagent-live`` command: serve, demo."""
+"""The ``pgagent-live`` command: serve, demo, token."""
 
 import asyncio
 import logging
@@ -13,6 +13,15 @@ import click
 
 from pgagent_live.admin import check_command, triggers_group
 from pgagent_live.config import ConfigError, ServerEntry, Settings, load_settings
+from pgagent_live.security.redaction import Redactor, install_log_redaction
+from pgagent_live.security.tokenfile import (
+    TokenFileError,
+    create_token,
+    parse_duration,
+    read_tokens,
+    revoke_token,
+)
+from pgagent_live.security.tokens import ISSUED_ROLES
 from pgagent_live.service import PortInUseError, ensure_port_free, serve
 
 
@@ -70,7 +79,7 @@ def serve_command(
     if not settings.servers:
         raise click.UsageError("no server to watch: give --server NAME=CONNINFO or --config")
 
-    _run(settings)
+    _run(settings, tokens_file=config_file)
 
 
 @main.command("demo")
@@ -115,19 +124,24 @@ def _settings(config_file: Path | None, flags: dict[str, Any]) -> Settings:
         level=logging.DEBUG if settings.debug_mode else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction(Redactor([settings.token] if settings.token else []))
     return settings
 
 
-def _run(settings: Settings, *, checked: bool = False) -> None:
+def _run(settings: Settings, *, checked: bool = False, tokens_file: Path | None = None) -> None:
     if not checked:
         _check_port(settings)
-    token = settings.token or secrets.token_urlsafe(24)
+
+    # With issued tokens there is no all-powerful one unless asked for with --token.
+    token = settings.token
+    if token is None and not settings.tokens:
+        token = secrets.token_urlsafe(24)
     _terminate_as_exit()
 
     def ready(url: str) -> None:
         click.echo(f"pgagent-live is serving on {url}")
 
-    asyncio.run(serve(settings, token, ready))
+    asyncio.run(serve(settings, token, ready, tokens_file=tokens_file))
 
 
 def _check_port(settings: Settings) -> None:
@@ -140,7 +154,8 @@ def _check_port(settings: Settings) -> None:
 def _parse_server(value: str) -> tuple[str, ServerEntry]:
     name, sep, conninfo = value.partition("=")
     if not sep or not name.strip() or not conninfo.strip():
-        raise click.BadParameter(f"expected NAME=CONNINFO, found {value!r}", param_hint="--server")
+        found = Redactor().text(repr(value))
+        raise click.BadParameter(f"expected NAME=CONNINFO, found {found}", param_hint="--server")
     return name.strip(), ServerEntry(conninfo=conninfo.strip())
 
 
@@ -150,6 +165,71 @@ def _terminate_as_exit() -> None:
         sys.exit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="TOML settings file that keeps the tokens' hashes.",
+)
+
+
+@main.group("token")
+def token_group() -> None:
+    """Issue, list and revoke tokens; the settings file keeps only their hashes."""
+
+
+@token_group.command("create")
+@_CONFIG_OPTION
+@click.option("--role", type=click.Choice(ISSUED_ROLES), required=True, help="What it may do.")
+@click.option("--servers", default=None, metavar="A,B", help="Only these servers (default all).")
+@click.option("--expires", default=None, metavar="30d", help="Lifetime: 90m, 12h, 30d, 2w.")
+def token_create(config_file: Path, role: str, servers: str | None, expires: str | None) -> None:
+    """Issue a token and print it, once: it cannot be shown again."""
+    scope = [s.strip() for s in servers.split(",") if s.strip()] if servers else None
+    try:
+        lifetime = parse_duration(expires) if expires else None
+        token_id, token = create_token(config_file, role, scope, lifetime)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--expires") from None
+    except TokenFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {token_id} ({role}) written to {config_file}; keep it now:", err=True)
+    click.echo(token)
+
+
+@token_group.command("list")
+@_CONFIG_OPTION
+def token_list(config_file: Path) -> None:
+    """Issued tokens: id, role, servers, created, expires, revoked."""
+    try:
+        tokens = read_tokens(config_file)
+    except TokenFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("id        role       servers          created                    expires / revoked")
+    for token_id, entry in sorted(tokens.items(), key=lambda item: str(item[1].created)):
+        servers = ",".join(entry.servers) if entry.servers is not None else "*"
+        created = entry.created.isoformat() if entry.created else "-"
+        state = (
+            f"revoked {entry.revoked.isoformat()}"
+            if entry.revoked
+            else (f"expires {entry.expires.isoformat()}" if entry.expires else "never expires")
+        )
+        click.echo(f"{token_id:<9} {entry.role:<10} {servers:<16} {created:<26} {state}")
+
+
+@token_group.command("revoke")
+@_CONFIG_OPTION
+@click.argument("token_id")
+def token_revoke(config_file: Path, token_id: str) -> None:
+    """Revoke a token; a running service closes its sockets within TOKEN_RECHECK seconds."""
+    try:
+        revoke_token(config_file, token_id)
+    except TokenFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {token_id} revoked in {config_file}")
 
 
 main.add_command(check_command)

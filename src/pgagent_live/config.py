@@ -1,16 +1,28 @@
 """Settings: a TOML file, then ``PGAGENT_LIVE_*`` environment variables, then flags."""
 
+import ipaddress
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from pgagent_live.security.ratelimit import parse_limit
+from pgagent_live.security.redaction import Redactor
+from pgagent_live.security.tokens import TokenEntry
 
 NotificationPosition = Literal["top-right", "top-left", "bottom-right", "bottom-left"]
 
@@ -80,6 +92,27 @@ class Settings(BaseSettings):
     socket_timeout: int = Field(default=20000, ge=0)
     servers: dict[str, ServerEntry] = Field(default_factory=dict)
     """Monitored servers by id."""
+    tokens: dict[str, TokenEntry] = Field(default_factory=dict)
+    """Issued tokens by id, as ``pgagent-live token create`` writes them: hashes only."""
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Browser origins that may use the socket and REST API; the page's own one when empty."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks of proxies whose ``X-Forwarded-For`` and ``-Proto`` are believed."""
+    tls_cert: Path | None = None
+    """PEM certificate chain: serve https and wss."""
+    tls_key: Path | None = None
+    """PEM private key of ``tls_cert``."""
+    rate_connect: str = "30/minute"
+    """Connection attempts (and refused REST calls) per client address."""
+    rate_messages: str = "10/second"
+    """Messages per socket."""
+    rate_calls: str = "300/minute"
+    """REST calls per token."""
+    max_message_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    """The largest message a client may send; a bigger one closes its connection."""
+    token_recheck: float = Field(default=5.0, gt=0, le=300)
+    """Seconds between two rereads of the tokens; a revoked or expired token's sockets
+    are closed within that time."""
 
     @field_validator("url_prefix")
     @classmethod
@@ -94,6 +127,37 @@ class Settings(BaseSettings):
         if not value.startswith("/"):
             raise ValueError(f"expected a path starting with '/', found {value!r}")
         return value.rstrip("/") or "/"
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _explicit_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            scheme, sep, host = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not host or "/" in host.rstrip("/"):
+                raise ValueError(f"expected origins such as 'https://host:port', found {origin!r}")
+        return [origin.rstrip("/") for origin in value]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"expected an address or network, found {entry!r}") from None
+        return value
+
+    @field_validator("rate_connect", "rate_messages", "rate_calls")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_limit(value)
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "Settings":
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("expected both TLS_CERT and TLS_KEY, or neither")
+        return self
 
     def client_config(self) -> dict[str, Any]:
         """The settings the page needs, as ``GET /api/v1/config`` returns them."""
@@ -160,4 +224,4 @@ def _describe(exc: ValidationError) -> str:
             lines.append(f"{where}: {error['msg']}")
         else:
             lines.append(f"{where}: {error['msg']} (found {found!r})")
-    return "invalid settings: " + "; ".join(lines)
+    return Redactor().text("invalid settings: " + "; ".join(lines))

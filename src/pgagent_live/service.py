@@ -3,15 +3,19 @@
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
-from pgagent_live.app import create_app
+from pgagent_live.app import create_app, redactor_for
 from pgagent_live.config import Settings
+from pgagent_live.security.redaction import install_log_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +40,40 @@ class _Server(uvicorn.Server):
         yield
 
 
-def page_url(host: str, port: int, token: str) -> str:
+def page_url(host: str, port: int, token: str | None, *, tls: bool = False) -> str:
     """The page's address with the token in its fragment, which no server log ever sees."""
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"http://{shown}:{port}/#token={token}"
+    url = f"{'https' if tls else 'http'}://{shown}:{port}/"
+    return f"{url}#token={token}" if token else url
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def uvicorn_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
+    """How uvicorn serves the application: TLS, and forwarded headers from trusted proxies only."""
+    tls = settings.tls_cert is not None
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.websocket_port,
+        lifespan="on",
+        log_level="debug" if settings.debug_mode else "warning",
+        access_log=settings.debug_mode,
+        ws_max_size=settings.max_message_bytes,
+        # uvicorn believes 127.0.0.1's forwarded headers unless told otherwise: tell it.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or [],
+        ssl_certfile=str(settings.tls_cert) if tls else None,
+        ssl_keyfile=str(settings.tls_key) if tls else None,
+        server_header=False,
+    )
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -58,18 +90,27 @@ def ensure_port_free(host: str, port: int) -> None:
             raise PortInUseError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-async def serve(settings: Settings, token: str, on_ready: Callable[[str], None]) -> None:
+async def serve(
+    settings: Settings,
+    token: str | None,
+    on_ready: Callable[[str], None],
+    *,
+    tokens_file: Path | None = None,
+) -> None:
     """Serve until a signal asks to stop; ``on_ready`` gets the page's URL once listening."""
-    config = uvicorn.Config(
-        create_app(settings, token),
-        host=settings.host,
-        port=settings.websocket_port,
-        lifespan="on",
-        log_level="debug" if settings.debug_mode else "warning",
-        access_log=settings.debug_mode,
-        ws_max_size=64 * 1024,
-    )
-    url = page_url(settings.host, settings.websocket_port, token)
+    redactor = redactor_for(settings, token)
+    app = create_app(settings, token, tokens_file=tokens_file, redactor=redactor)
+    config = uvicorn_config(settings, app)
+    install_log_redaction(redactor)
+
+    tls = settings.tls_cert is not None
+    if not tls and not is_loopback(settings.host):
+        logger.warning(
+            "listening on %s without TLS: tokens and job data cross the network in clear; "
+            "set TLS_CERT and TLS_KEY or serve behind a TLS proxy",
+            settings.host,
+        )
+    url = page_url(settings.host, settings.websocket_port, token, tls=tls)
     server = _Server(config, lambda: on_ready(url))
 
     loop = asyncio.get_running_loop()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pgagent_live.pgagent.status import JobRunStatus, StepRunStatus, step_status
+from pgagent_live.pgagent.status import JobRunStatus, StepRunStatus, run_status, step_status
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,14 @@ def test_only_stuck_and_running_runs_are_unfinished() -> None:
         JobRunStatus.RUNNING,
         JobRunStatus.STUCK,
     }
+
+
+def test_a_run_that_went_on_past_a_failing_step_succeeded_with_warnings() -> None:
+    ok, ignored = StepRunStatus.SUCCEEDED, StepRunStatus.IGNORED
+    assert run_status("s", [ok, ok]) is JobRunStatus.SUCCEEDED
+    assert run_status("s", [ok, ignored]) is JobRunStatus.SUCCEEDED_WITH_WARNINGS
+    assert run_status("s", [StepRunStatus.FAILED_AS_SUCCESS]) is (
+        JobRunStatus.SUCCEEDED_WITH_WARNINGS
+    )
+    assert run_status("f", [ignored, StepRunStatus.FAILED]) is JobRunStatus.FAILED
+    assert run_status("x", []) is JobRunStatus.UNKNOWN

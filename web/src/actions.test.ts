@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createJobActions, NOTE_DURATION } from "./actions";
 import { ApiError } from "./api";
-import { findJob, Store } from "./model";
+import { findJob, QUEUE_PATIENCE, queueNote, Store } from "./model";
 import type { Message } from "./notifications";
 import { jobState, snapshot } from "./testing";
 import type { JobDetail } from "./wire";
@@ -84,5 +84,15 @@ describe("job actions", () => {
     await refused.runJobNow("main", 1);
     expect(job().note?.text).toContain("The token is not valid.");
     expect(job().missing).toBe(false);
+  });
+
+  it("runJobNow says so when the run has not started after a while", async () => {
+    const actions = actionsWith({ runJob: async () => undefined });
+    await actions.runJobNow("main", 1);
+    expect(queueNote(job())).toBeNull();
+    vi.advanceTimersByTime(QUEUE_PATIENCE - 1);
+    expect(queueNote(job())).toBeNull();
+    vi.advanceTimersByTime(1);
+    expect(queueNote(job())).toContain("No agent has started the run");
   });
 });

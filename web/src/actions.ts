@@ -1,11 +1,13 @@
 /** What a person can do to a job node: reload it (`refreshJobNode`) and ask for a run now. */
 
 import { ApiError, type ApiClient } from "./api";
-import { findJob, queueWarning, type Note, type Store } from "./model";
+import { findJob, QUEUE_PATIENCE, queueWarning, type Note, type Store } from "./model";
 import type { Message } from "./notifications";
 
 export interface JobActions {
   refreshJobNode(serverId: string, jobId: number): Promise<void>;
+  /** Loads a job's details without feedback, for a job just selected; failures are told. */
+  loadJobNode(serverId: string, jobId: number): Promise<void>;
   runJobNow(serverId: string, jobId: number): Promise<void>;
 }
 
@@ -60,6 +62,16 @@ export function createJobActions({ api, store, notify }: ActionDeps): JobActions
       }
     },
 
+    async loadJobNode(serverId, jobId) {
+      try {
+        const detail = await api.job(serverId, jobId);
+        const kept = findJob(store.get(), serverId, jobId)?.note ?? null;
+        store.dispatch({ type: "job_detail", serverId, detail, note: kept });
+      } catch (error) {
+        fail(serverId, jobId, "Loading the job failed", error);
+      }
+    },
+
     async runJobNow(serverId, jobId) {
       store.dispatch({ type: "job_pending", serverId, jobId, pending: "run" });
       try {
@@ -68,7 +80,12 @@ export function createJobActions({ api, store, notify }: ActionDeps): JobActions
         const job = findJob(state, serverId, jobId);
         const server = state.servers.find((s) => s.id === serverId);
         const warning = job ? queueWarning(server, job) : null;
-        store.dispatch({ type: "job_queued", serverId, jobId, since: Date.now(), warning });
+        const since = Date.now();
+        store.dispatch({ type: "job_queued", serverId, jobId, since, warning });
+        // A run that never starts must not look queued for ever: after a while, say so.
+        setTimeout(() => {
+          store.dispatch({ type: "job_queue_late", serverId, jobId, since });
+        }, QUEUE_PATIENCE);
         if (warning) {
           notify({ type: "run_waiting", serverId, jobId, title: "Run cannot start", text: warning, kind: "error" });
         }

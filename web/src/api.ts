@@ -78,9 +78,9 @@ export class ApiClient {
     return decodeRunPage(await this.request("GET", path));
   }
 
-  /** The whole output of one step run. */
-  async stepOutput(serverId: string, jobId: number, runId: number, stepRunId: number): Promise<string> {
-    const path = `servers/${enc(serverId)}/jobs/${jobId}/runs/${runId}/steps/${stepRunId}/output`;
+  /** The whole output of one step run (`stepRunId` is its `jslid`). */
+  async stepOutput(serverId: string, runId: number, stepRunId: number): Promise<string> {
+    const path = `servers/${enc(serverId)}/runs/${runId}/steps/${stepRunId}/output`;
     const body = await this.request("GET", path);
     const output = typeof body === "object" && body !== null ? (body as { output?: unknown }).output : null;
     return typeof output === "string" ? output : "";

@@ -156,10 +156,12 @@ export class DetailsPanel {
     fact("Name", job.name);
     fact("ID", String(job.id));
     fact("Enabled", job.enabled ? "Yes" : "No");
-    fact("Class", job.job_class ?? "Not told by the service");
+    // Class, creation and change come with the job's own load, not with the snapshot.
+    const unknown = job.steps === null ? "Loading\u2026" : "Not told by the service";
+    fact("Class", job.job_class === undefined ? unknown : job.job_class || "None");
     fact("Host agent", job.host_agent || "Any host");
-    fact("Created", time(job.created, "Not told by the service"));
-    fact("Changed", time(job.changed, "Not told by the service"));
+    fact("Created", time(job.created, unknown));
+    fact("Changed", time(job.changed, unknown));
     fact("Next run", time(job.next_run, "Not scheduled"));
     fact("Last run", run ? time(run.started_at, "Unknown") : "Never");
     fact("Last result", run ? resultText(run.status, run.duration) : "None");
@@ -267,7 +269,7 @@ export class DetailsPanel {
         more.disabled = true;
         more.textContent = "Loading\u2026";
         this.options.api
-          .stepOutput(sel.serverId, sel.jobId, run.id, step.id)
+          .stepOutput(sel.serverId, run.id, step.id)
           .then((whole) => {
             pre.textContent = whole;
             pre.hidden = false;

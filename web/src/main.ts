@@ -106,12 +106,26 @@ async function start(): Promise<void> {
     },
   });
   details.show(parseJobKey(view.selected));
+  // The selected job's own load (class, creation, change), once it is in the tree: at once
+  // when picked, after the first snapshot when the selection came back with F5.
+  let loadedFor = "";
+  const loadSelected = (): void => {
+    const selected = parseJobKey(view.selected);
+    const node = selected && findJobNode(store, selected.serverId, selected.jobId);
+    if (!selected || !node || view.selected === loadedFor) return;
+    loadedFor = view.selected ?? "";
+    if (node.steps === null) void actions.loadJobNode(selected.serverId, selected.jobId);
+  };
+  store.subscribe(loadSelected);
   const menu = new ContextMenu(required("menu"));
   setupJobStatusListener(required("tree"), store, actions, undefined, {
     view,
     clock,
     onViewChange: (changed) => saveViewState(storage, changed),
-    onSelect: (job) => details.show(job),
+    onSelect: (job) => {
+      details.show(job);
+      loadSelected();
+    },
     onContextMenu: (job, x, y, from) => {
       const node = findJobNode(store, job.serverId, job.jobId);
       menu.open(

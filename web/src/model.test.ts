@@ -3,6 +3,8 @@ import {
   displayStatus,
   emptyState,
   findJob,
+  QUEUE_PATIENCE,
+  queueNote,
   queueWarning,
   reduce,
   stepOf,
@@ -234,5 +236,73 @@ describe("reduce", () => {
     const started = reduce(queued, events(event("job_started")));
     expect(job(started).queued).toBeNull();
     expect(displayStatus(job(started))).toBe("running");
+  });
+
+  it("keeps the agents current from agent_online and agent_offline, and the queued runs' doubt", () => {
+    const base = run({ type: "snapshot", snapshot: snapshot() });
+    const withAgents = {
+      ...base,
+      servers: [{ ...base.servers[0]!, agents: [{ pid: 1, host: "db1", alive: true }] }],
+    };
+    const queued = reduce(withAgents, {
+      type: "job_queued",
+      serverId: "main",
+      jobId: 1,
+      since: 5,
+      warning: null,
+    });
+    const agent = (type: string, pid: number) =>
+      decodeEvents({
+        seq: 500 + pid,
+        epoch: "e1",
+        type,
+        occurred_at: "2025-12-03T16:21:00+00:00",
+        server: { id: "main", name: "Main server" },
+        agent: { pid, host: "db1", login_time: "2025-12-03T16:00:00+00:00", alive: true },
+      });
+    expect(agent("agent_offline", 1)).toHaveLength(1);
+
+    const offline = reduce(queued, { type: "events", events: agent("agent_offline", 1) });
+    expect(offline.servers[0]!.agents).toEqual([{ pid: 1, host: "db1", alive: false }]);
+    expect(queueNote(job(offline))).toContain("No pgAgent daemon");
+    expect(offline.seq).toBe(501);
+
+    const online = reduce(offline, { type: "events", events: agent("agent_online", 2) });
+    expect(online.servers[0]!.agents?.filter((a) => a.alive)).toEqual([
+      { pid: 2, host: "db1", alive: true },
+    ]);
+    expect(queueNote(job(online))).toBeNull();
+    // An agent event is not about a job: it adds none.
+    expect(online.servers[0]!.jobs.map((j) => j.id)).toEqual([1]);
+  });
+
+  it("says in words when a queued run has not started after a while", () => {
+    const base = run({ type: "snapshot", snapshot: snapshot() });
+    const queue = (since: number): Action => ({
+      type: "job_queued",
+      serverId: "main",
+      jobId: 1,
+      since,
+      warning: null,
+    });
+    const late = (since: number): Action => ({
+      type: "job_queue_late",
+      serverId: "main",
+      jobId: 1,
+      since,
+    });
+    const queued = reduce(base, queue(1));
+    expect(queueNote(job(queued))).toBeNull();
+
+    // The timer of an earlier request does not make a newer one late.
+    const asked = reduce(queued, queue(2));
+    expect(reduce(asked, late(1))).toBe(asked);
+    const waited = reduce(asked, late(2));
+    expect(queueNote(job(waited))).toContain(`over ${QUEUE_PATIENCE / 1000} s ago`);
+    expect(displayStatus(job(waited))).toBe("queued");
+
+    const started = reduce(waited, events(event("job_started")));
+    expect(queueNote(job(started))).toBeNull();
+    expect(reduce(started, late(2))).toBe(started);
   });
 });

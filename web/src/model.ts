@@ -39,8 +39,11 @@ export interface JobNode extends JobState {
   note: Note | null;
   /** The service said the job no longer exists. */
   missing: boolean;
-  /** A run was asked for and has not started yet: since when (ms, page clock), and any doubt. */
-  queued: { since: number; warning: string | null } | null;
+  /**
+   * A run was asked for and has not started yet: since when (ms, page clock), why no agent may
+   * take it (from what the service tells of the agents), and whether it has waited too long.
+   */
+  queued: { since: number; warning: string | null; late: boolean } | null;
   /** The job's schedule said it should have run and it did not: why, in words. */
   overdue: string | null;
   /** The host of the agent that runs (or ran) the last run, when an event told it. */
@@ -75,7 +78,11 @@ export type Action =
   | { type: "job_detail"; serverId: string; detail: JobDetail; note: Note | null }
   | { type: "job_missing"; serverId: string; jobId: number; note: Note }
   | { type: "job_note"; serverId: string; jobId: number; note: Note | null; replaces?: number }
-  | { type: "job_queued"; serverId: string; jobId: number; since: number; warning: string | null };
+  | { type: "job_queued"; serverId: string; jobId: number; since: number; warning: string | null }
+  | { type: "job_queue_late"; serverId: string; jobId: number; since: number };
+
+/** How long a run asked for may wait for an agent before the page says it has not started, ms. */
+export const QUEUE_PATIENCE = 30_000;
 
 export const emptyState: TreeState = { loaded: false, epoch: null, seq: -1, servers: [] };
 
@@ -118,8 +125,12 @@ export function reduce(state: TreeState, action: Action): TreeState {
       return updateJob(state, action.serverId, action.jobId, (job) => ({
         ...job,
         pending: null,
-        queued: { since: action.since, warning: action.warning },
+        queued: { since: action.since, warning: action.warning, late: false },
       }));
+    case "job_queue_late":
+      return updateJob(state, action.serverId, action.jobId, (job) =>
+        job.queued?.since === action.since ? { ...job, queued: { ...job.queued, late: true } } : job,
+      );
     case "job_note":
       return updateJob(state, action.serverId, action.jobId, (job) => {
         if (action.replaces !== undefined && job.note?.id !== action.replaces) return job;
@@ -261,6 +272,13 @@ function applyEvent(state: TreeState, event: JobEvent): TreeState {
   const terminal = TERMINAL_EVENTS[event.type];
   const serverId = event.server.id;
   switch (event.type) {
+    case "agent_online":
+    case "agent_offline":
+      return event.agent
+        ? mapServer(stamped, serverId, (s) =>
+            withAgent(s, { ...event.agent!, alive: event.type === "agent_online" }),
+          )
+        : stamped;
     case "job_removed":
       return mapServer(stamped, serverId, (s) => ({
         ...s,
@@ -436,6 +454,34 @@ function updateJob(
     if (next.name !== job.name) jobs.sort(byName);
     return { ...server, jobs };
   });
+}
+
+/**
+ * The server with one agent put in (by pid), and the doubts of its queued runs told again: an
+ * agent that starts can take them, one that stops may leave them waiting.
+ */
+function withAgent(server: ServerNode, agent: Agent): ServerNode {
+  const others = (server.agents ?? []).filter((a) => a.pid !== agent.pid);
+  const next = { ...server, agents: [...others, agent] };
+  const jobs = server.jobs.map((job) => {
+    if (!job.queued) return job;
+    const warning = queueWarning(next, job);
+    return warning === job.queued.warning ? job : { ...job, queued: { ...job.queued, warning } };
+  });
+  return { ...next, jobs };
+}
+
+/** What the page says of a queued run: why no agent may take it, or that it waits too long. */
+export function queueNote(job: JobNode): string | null {
+  const queued = job.queued;
+  if (!queued) return null;
+  if (queued.warning) return queued.warning;
+  if (!queued.late) return null;
+  const seconds = Math.round(QUEUE_PATIENCE / 1000);
+  return (
+    `No agent has started the run asked for over ${seconds} s ago. It starts at the next poll ` +
+    `of a pgAgent daemon that watches this database; check that one is running.`
+  );
 }
 
 /** Holds the current state and tells its subscribers after each change. */

@@ -18,6 +18,9 @@ describe("setupJobStatusListener", () => {
     runJobNow: async (serverId, jobId) => {
       calls.push(`run ${serverId} ${jobId}`);
     },
+    loadJobNode: async (serverId, jobId) => {
+      calls.push(`load ${serverId} ${jobId}`);
+    },
   };
 
   const jobNode = (jobId = 1) =>

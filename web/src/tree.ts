@@ -5,6 +5,7 @@ import type { ServerClock } from "./clock";
 import { formatDuration, formatTime, serverStateLabel, statusClass, statusLabel } from "./format";
 import {
   displayStatus,
+  queueNote,
   stepOf,
   type JobNode,
   type ServerNode,
@@ -400,7 +401,9 @@ class TreeView {
     if (step) this.running.add(view);
     else this.running.delete(view);
     if (job.queued && !step) {
-      view.stepText.textContent = "queued for agent";
+      view.stepText.textContent = job.queued.late
+        ? "queued for agent, not started"
+        : "queued for agent";
       view.elapsed.textContent = "";
     }
 
@@ -418,7 +421,7 @@ class TreeView {
     view.run.textContent = job.pending === "run" ? "Requesting\u2026" : "Run now";
 
     // Why a job waits or is late matters more than a passing note.
-    const warning = job.queued?.warning ?? job.overdue;
+    const warning = queueNote(job) ?? job.overdue;
     const note = warning ? { kind: "error" as const, text: warning } : job.note;
     view.note.textContent = note?.text ?? "";
     view.note.hidden = !note;

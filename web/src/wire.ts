@@ -29,10 +29,15 @@ export const EVENT_TYPES = [
   "job_overdue",
   "job_changed",
   "job_removed",
+  "agent_online",
+  "agent_offline",
 ] as const;
 
 /** Events about a job that are not about one of its runs: their `run.id` is 0. */
 const RUNLESS_TYPES = new Set(["job_overdue", "job_changed", "job_removed"]);
+
+/** Events about a server's agents, not about a job: their `job.id` and `run.id` are 0. */
+const AGENT_TYPES = new Set(["agent_online", "agent_offline"]);
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -166,6 +171,8 @@ export interface JobEvent {
   message?: string;
   /** For `job_changed`: the job as it now is. */
   state?: JobState;
+  /** For `agent_online` and `agent_offline`: the agent. */
+  agent?: Agent;
 }
 
 export interface ServerStatus {
@@ -320,18 +327,18 @@ export function decodeServerSummary(value: unknown): ServerSummary | null {
   };
 }
 
+function decodeAgent(value: unknown): Agent | null {
+  const a = fields(value);
+  const pid = a && int(a.pid);
+  if (!a || pid === null) return null;
+  return { pid, host: text(a.host), alive: a.alive !== false };
+}
+
 function decodeServerSnapshot(value: unknown): ServerSnapshot | null {
   const server = decodeServerSummary(value);
   const f = fields(value);
   if (!server || !f) return null;
-  const agents = Array.isArray(f.agents)
-    ? list(f.agents, (item): Agent | null => {
-        const a = fields(item);
-        const pid = a && int(a.pid);
-        if (!a || pid === null) return null;
-        return { pid, host: text(a.host), alive: a.alive !== false };
-      })
-    : null;
+  const agents = Array.isArray(f.agents) ? list(f.agents, decodeAgent) : null;
   return { ...server, jobs: list(f.jobs, decodeJobState), agents };
 }
 
@@ -385,9 +392,10 @@ export function decodeEvent(value: unknown): JobEvent | null {
   const f = fields(value);
   if (!f || typeof f.type !== "string") return null;
   const server = decodeServerRef(f.server);
-  const job = fields(f.job);
+  const about = AGENT_TYPES.has(f.type);
+  const job = fields(f.job) ?? (about ? { id: 0, name: "" } : null);
   const jobId = job && int(job.id);
-  const runless = RUNLESS_TYPES.has(f.type);
+  const runless = about || RUNLESS_TYPES.has(f.type);
   const run = fields(f.run) ?? (runless ? {} : null);
   const runId = run && (int(run.id) ?? (runless ? 0 : null));
   if (!server || !job || jobId === null || !run || runId === null) return null;
@@ -416,6 +424,9 @@ export function decodeEvent(value: unknown): JobEvent | null {
   if (typeof f.message === "string") event.message = f.message;
   const state = decodeJobState(f.state);
   if (state) event.state = state;
+  const agent = decodeAgent(f.agent);
+  if (agent) event.agent = agent;
+  if (about && !agent) return null;
   return event;
 }
 

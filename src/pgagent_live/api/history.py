@@ -1,16 +1,17 @@
-"""Routes of a job's run history: runs paged from the newest, their steps, a step's output."""
+"""The route of a job's run history: runs paged from the newest, with their steps."""
 
 from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from pgagent_live.api.errors import ApiError
 from pgagent_live.hub.hub import Hub
 from pgagent_live.pgagent.queries import query
-from pgagent_live.pgagent.status import JobRunStatus, StepRunStatus
+from pgagent_live.pgagent.status import JobRunStatus, StepRunStatus, run_status, step_status
+from pgagent_live.security.tokens import Principal
 from pgagent_live.watch.events import OUTPUT_EXCERPT_BYTES, excerpt
 from pgagent_live.watch.watcher import Watcher
 
@@ -58,15 +59,12 @@ class RunPage(BaseModel):
     next_before: int | None
 
 
-class StepOutput(BaseModel):
-    """A step run's whole output, as text."""
-
-    output: str
-    output_size: int
-
-
 def build_history_router(hub: Hub) -> APIRouter:
-    """The history routes, relative to the router they are included in (which checks tokens)."""
+    """The history route, relative to the router it is included in (which checks tokens).
+
+    A step run's whole output is ``GET /servers/{server}/runs/{run}/steps/{step_run}/output``,
+    next to the other routes of a run.
+    """
     router = APIRouter()
 
     @router.get(
@@ -74,40 +72,27 @@ def build_history_router(hub: Hub) -> APIRouter:
         summary="A job's runs with their steps, newest first, one page at a time",
     )
     async def list_runs(
+        request: Request,
         server_id: str,
         job_id: int,
         before: Annotated[int | None, Query(ge=1, description="only runs below this id")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     ) -> RunPage:
-        watcher = _watcher(hub, server_id)
+        principal: Principal | None = getattr(request.state, "principal", None)
+        watcher = _watcher(hub, server_id, principal)
         try:
-            return await _runs(watcher, job_id, before or NEWEST, limit)
+            page = await _runs(watcher, job_id, before or NEWEST, limit)
         except psycopg.Error as exc:
-            raise ApiError(503, "server_unreachable", _unreachable(server_id, exc)) from None
-
-    @router.get(
-        "/servers/{server_id}/jobs/{job_id}/runs/{run_id}/steps/{step_run_id}/output",
-        summary="The whole output of one step run",
-    )
-    async def step_output(server_id: str, job_id: int, run_id: int, step_run_id: int) -> StepOutput:
-        watcher = _watcher(hub, server_id)
-        params = {"job": job_id, "run": run_id, "step_run": step_run_id}
-        try:
-            # A private connection: the watcher's own is busy with its looks.
-            async with await watcher._connect(read_only=True) as conn:
-                cur = await conn.execute(query("history_step_output"), params)
-                row = await cur.fetchone()
-        except psycopg.Error as exc:
-            raise ApiError(503, "server_unreachable", _unreachable(server_id, exc)) from None
-        if row is None:
-            what = f"no step run {step_run_id} in run {run_id} of job {job_id}"
-            raise ApiError(404, "not_found", f"{what} on server {server_id!r}")
-        return StepOutput(output=row[0], output_size=row[1])
+            message = hub.redactor.text(_unreachable(server_id, exc))
+            raise ApiError(503, "server_unreachable", message) from None
+        # Outputs may carry passwords, like everything else the API sends: none leaves unmasked.
+        return RunPage.model_validate(hub.redactor.value(page.model_dump()))
 
     return router
 
 
 async def _runs(watcher: Watcher, job_id: int, before: int, limit: int) -> RunPage:
+    # A private connection: the watcher's own is busy with its looks.
     async with await watcher._connect(read_only=True) as conn:
         cur = await conn.execute(query("history_job"), {"job": job_id})
         if await cur.fetchone() is None:
@@ -123,13 +108,17 @@ async def _runs(watcher: Watcher, job_id: int, before: int, limit: int) -> RunPa
         steps_params = {"runs": ids, "excerpt_chars": OUTPUT_EXCERPT_BYTES}
         step_rows = await (await conn.execute(query("history_steps"), steps_params)).fetchall()
 
+    ended = {r[0]: JobRunStatus.of(r[1]).finished for r in runs}
     steps: dict[int, list[StepRun]] = {run_id: [] for run_id in ids}
+    found: dict[int, list[StepRunStatus]] = {run_id: [] for run_id in ids}
     for r in step_rows:
-        steps[r[1]].append(_step(r))
+        status = step_status(r[3], r[10], r[4], run_ended=ended[r[1]])
+        steps[r[1]].append(_step(r, status))
+        found[r[1]].append(status)
     page = [
         Run(
             id=r[0],
-            status=_run_status(r[1], steps[r[0]]),
+            status=run_status(r[1], found[r[0]]),
             started_at=r[2],
             duration=r[3],
             steps=steps[r[0]],
@@ -139,14 +128,13 @@ async def _runs(watcher: Watcher, job_id: int, before: int, limit: int) -> RunPa
     return RunPage(runs=page, next_before=ids[-1] if more else None)
 
 
-def _step(r: tuple[Any, ...]) -> StepRun:
-    kind = {"s": "sql", "b": "batch"}.get(r[10] or "", "")
+def _step(r: tuple[Any, ...], status: StepRunStatus) -> StepRun:
     return StepRun(
         id=r[0],
         step_id=r[2],
         name=r[9] or f"step {r[2]} (deleted)",
-        kind=kind,
-        status=_step_status(r[3], kind, r[4]),
+        kind={"s": "sql", "b": "batch"}.get(r[10] or "", ""),
+        status=status.value,
         result=r[4],
         started_at=r[5],
         duration=r[6],
@@ -155,34 +143,11 @@ def _step(r: tuple[Any, ...]) -> StepRun:
     )
 
 
-def _step_status(letter: str, kind: str, result: int | None) -> str:
-    try:
-        status = StepRunStatus.from_letter(letter)
-    except ValueError:
-        return "unknown"
-    # pgAgent stores `s` for a step that failed under on-error = succeed; its result tells.
-    failed = result is not None and (result == -1 if kind == "sql" else result != 0)
-    if status is StepRunStatus.SUCCEEDED and kind and failed:
-        return "failed_as_success"
-    return str(status)
-
-
-def _run_status(letter: str, steps: list[StepRun]) -> str:
-    try:
-        status = JobRunStatus.from_letter(letter)
-    except ValueError:
-        return "unknown"
-    warned = any(s.status in ("ignored", "failed_as_success") for s in steps)
-    if status is JobRunStatus.SUCCEEDED and warned:
-        return "succeeded_with_warnings"
-    return str(status)
-
-
-def _watcher(hub: Hub, server_id: str) -> Watcher:
-    try:
-        return hub.watchers[server_id]
-    except KeyError:
-        raise ApiError(404, "not_found", f"no server {server_id!r}") from None
+def _watcher(hub: Hub, server_id: str, principal: Principal | None) -> Watcher:
+    # A server out of the token's scope answers like one that does not exist.
+    if server_id not in hub.watchers or (principal and not principal.sees(server_id)):
+        raise ApiError(404, "not_found", f"no server {server_id!r}")
+    return hub.watchers[server_id]
 
 
 def _unreachable(server_id: str, exc: psycopg.Error) -> str:

@@ -115,6 +115,17 @@ async def schedules(conn: Connection, job_id: int) -> list[ScheduleRow]:
     return [ScheduleRow(id=r[0], name=decode(r[1]), enabled=r[2]) for r in await cur.fetchall()]
 
 
+JobFacts = tuple[str, datetime | None, datetime | None]
+"""A job's class name, when it was created and when it was last changed."""
+
+
+async def job_facts(conn: Connection, job_id: int) -> JobFacts | None:
+    """A job's class name, creation and last change; None when there is no such job."""
+    cur = await conn.execute(query("job_facts"), {"job": job_id})
+    row = await cur.fetchone()
+    return (decode(row[0]), row[1], row[2]) if row else None
+
+
 async def run_now(conn: Connection, job_id: int) -> bool:
     """Ask the agents to run a job at their next poll; False when there is no such job."""
     cur = await conn.execute(query("run_now"), {"job": job_id})

@@ -1,5 +1,6 @@
 """pgAgent's status letters, kept apart for job runs and step runs, and what they truly mean."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -95,6 +96,17 @@ def step_status(
         return StepRunStatus.NOT_RECORDED
     if status is StepRunStatus.SUCCEEDED and _failed_result(kind, result):
         return StepRunStatus.FAILED_AS_SUCCESS
+    return status
+
+
+def run_status(letter: str, steps: Iterable[StepRunStatus]) -> JobRunStatus:
+    """What a job run truly is, from its letter and what its step runs truly are.
+
+    A run stored ``s`` in which a step did not work (the job went on) succeeded with warnings.
+    """
+    status = JobRunStatus.of(letter)
+    if status is JobRunStatus.SUCCEEDED and any(step.is_warning for step in steps):
+        return JobRunStatus.SUCCEEDED_WITH_WARNINGS
     return status
 
 

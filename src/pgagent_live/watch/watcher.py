@@ -6,12 +6,13 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
 from psycopg import AsyncConnection, IsolationLevel, errors
 
-from pgagent_live.pgagent import checks, reads, triggers
+from pgagent_live.pgagent import checks, reads, summary, triggers
 from pgagent_live.pgagent.rows import ScheduleRow, StepRow
 from pgagent_live.pgagent.status import JobRunStatus
 from pgagent_live.watch.alerts import Thresholds
@@ -66,6 +67,7 @@ class RunNotFoundError(WatchError):
 class JobDetail:
     steps: list[StepRow]
     schedules: list[ScheduleRow]
+    facts: reads.JobFacts | None = None
 
 
 class Watcher:
@@ -181,6 +183,11 @@ class Watcher:
             run_id=run_id, step_run_id=step_run_id, output=found[0], output_size=found[1]
         )
 
+    async def finished_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Runs that ended after ``since``, read now: what a resuming client missed."""
+        async with await self._connect(read_only=True) as conn:
+            return await summary.finished_since(conn, since)
+
     async def job_detail(self, job_id: int) -> tuple[JobState, JobDetail]:
         """A job with its steps and schedules, read now."""
         async with await self._connect(read_only=True) as conn:
@@ -189,11 +196,12 @@ class Watcher:
                 raise JobNotFoundError(f"no job {job_id} on server {self.server['id']!r}")
             steps = await reads.steps(conn, [job_id])
             schedules = await reads.schedules(conn, job_id)
+            facts = await reads.job_facts(conn, job_id)
 
         # The definition read now is fresher; the tracker keeps its own, or the next look
         # would miss the change and send no job_changed.
         state = self.tracker.state_of(found[0])
-        return state, JobDetail(steps=steps, schedules=schedules)
+        return state, JobDetail(steps=steps, schedules=schedules, facts=facts)
 
     async def run_now(self, job_id: int) -> None:
         async with await self._connect(read_only=False) as conn:

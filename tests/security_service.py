@@ -32,6 +32,7 @@ class Served:
 
     def rest(self, token: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kwargs.pop("headers", {}))
         return httpx.AsyncClient(base_url=self.url, headers=headers, **kwargs)
 
 
@@ -113,14 +114,18 @@ async def connect(url: str, auth: Any, **kwargs: Any) -> Client:
     async def on_disconnect(*args: Any) -> None:
         client.disconnected.set()
 
-    await sio.connect(
-        url,
-        namespaces=["/pgagent"],
-        auth=auth,
-        transports=["websocket"],
-        wait_timeout=10,
-        **kwargs,
-    )
+    try:
+        await sio.connect(
+            url,
+            namespaces=["/pgagent"],
+            auth=auth,
+            transports=["websocket"],
+            wait_timeout=10,
+            **kwargs,
+        )
+    except BaseException:
+        await sio.disconnect()
+        raise
     return client
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -26,7 +27,7 @@ from pgagent_live.prefix import under_prefix
 from pgagent_live.security.guard import Guard
 from pgagent_live.security.origins import OriginPolicy
 from pgagent_live.security.ratelimit import RateLimits
-from pgagent_live.security.redaction import Redactor
+from pgagent_live.security.redaction import Redactor, redact_log_records
 from pgagent_live.security.tokens import Authenticator
 from pgagent_live.watch.alerts import Thresholds
 from pgagent_live.watch.watcher import Watcher
@@ -74,6 +75,7 @@ def create_app(
     issued tokens are reread while serving.
     """
     redactor = redactor or redactor_for(settings, token)
+    redact_log_records(redactor)
     origins = OriginPolicy(settings.allowed_origins)
     guard = Guard(
         Authenticator(token, settings.tokens),
@@ -166,7 +168,10 @@ def create_app(
 
     api.mount("/static", StaticFiles(directory=page, check_dir=False), name="static")
 
-    app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=settings.socket_path.strip("/"))
+    api_app: ASGIApp = RedactedResponses(api, redactor)
+    app = socketio.ASGIApp(
+        sio, other_asgi_app=api_app, socketio_path=settings.socket_path.strip("/")
+    )
     return under_prefix(settings.url_prefix, SecurityHeaders(app))
 
 
@@ -200,3 +205,51 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RedactedResponses:
+    """Masks secrets in every JSON answer of the REST API, whichever route made it."""
+
+    def __init__(self, app: ASGIApp, redactor: Redactor) -> None:
+        self.app = app
+        self.redactor = redactor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_redacted(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                types = [v for k, v in message.get("headers", []) if k == b"content-type"]
+                if not (types and types[0].startswith(b"application/json")):
+                    start = None
+                    await send(message)
+                    return
+                start = message
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = self._redact(b"".join(chunks))
+            kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            kept.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": kept})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, send_redacted)
+
+    def _redact(self, body: bytes) -> bytes:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return body
+        return json.dumps(self.redactor.value(data), separators=(",", ":")).encode()

@@ -13,7 +13,7 @@ import click
 
 from pgagent_live.admin import check_command, triggers_group
 from pgagent_live.config import ConfigError, ServerEntry, Settings, load_settings
-from pgagent_live.security.redaction import Redactor, install_log_redaction
+from pgagent_live.security.redaction import Redactor, redact_log_records
 from pgagent_live.security.tokenfile import (
     TokenFileError,
     create_token,
@@ -124,7 +124,7 @@ def _settings(config_file: Path | None, flags: dict[str, Any]) -> Settings:
         level=logging.DEBUG if settings.debug_mode else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    install_log_redaction(Redactor([settings.token] if settings.token else []))
+    redact_log_records(Redactor([settings.token] if settings.token else []))
     return settings
 
 

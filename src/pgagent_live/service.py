@@ -15,7 +15,6 @@ from starlette.types import ASGIApp
 
 from pgagent_live.app import create_app, redactor_for
 from pgagent_live.config import Settings
-from pgagent_live.security.redaction import install_log_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +100,6 @@ async def serve(
     redactor = redactor_for(settings, token)
     app = create_app(settings, token, tokens_file=tokens_file, redactor=redactor)
     config = uvicorn_config(settings, app)
-    install_log_redaction(redactor)
 
     tls = settings.tls_cert is not None
     if not tls and not is_loopback(settings.host):

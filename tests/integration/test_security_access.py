@@ -143,8 +143,7 @@ async def test_a_scoped_token_sees_only_its_servers_everywhere(
             replayed = await connect(
                 service.url, {"token": token, "resume": {"epoch": epoch, "seq": first_seq}}
             )
-            await replayed.wait_for(lambda: bool(replayed.snapshots))
-            assert any(e["job"]["id"] == job_id for e in replayed.events)
+            await replayed.wait_for(lambda: any(e["job"]["id"] == job_id for e in replayed.events))
             assert {e["server"]["id"] for e in replayed.events} == {"a"}
             resynced = await scoped.ask("resync", {"epoch": epoch, "seq": first_seq})
             assert {e["server"]["id"] for e in resynced["data"]["events"]} == {"a"}

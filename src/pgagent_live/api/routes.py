@@ -42,6 +42,11 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
             refuse(address, Refusal("rate_limited", "too many calls with this token: slow down"))
         guard.note_use(result, address)
         request.state.principal = result
+
+        # Every route under a server, this module's or another's, is scoped here at once.
+        server_id = request.path_params.get("server_id")
+        if isinstance(server_id, str) and not result.sees(server_id):
+            raise ApiError(404, "not_found", f"no server {server_id!r}")
         return result
 
     def refuse(address: str, refusal: Refusal) -> None:

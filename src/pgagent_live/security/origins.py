@@ -29,11 +29,14 @@ class OriginPolicy:
             return origin in self.allowed
         return origin == own_origin(scope)
 
-    def __call__(self, origin: str | None, environ: Mapping[str, Any]) -> bool:
+    def __call__(self, origin: str | None, environ: dict[str, Any]) -> bool:
         """The check Engine.IO calls before it accepts a socket."""
         scope = environ.get("asgi.scope", {})
         allowed = self.allows(origin, scope)
-        if not allowed:
+
+        # Engine.IO asks twice per request; one line per refused request is enough.
+        if not allowed and environ.get("pgagent_live.origin_logged") is None:
+            environ["pgagent_live.origin_logged"] = True
             logger.warning(
                 "socket refused from %s: origin %.100r not allowed", peer_of(scope), origin
             )

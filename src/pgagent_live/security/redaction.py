@@ -44,7 +44,8 @@ def passwords_of(conninfo: str) -> set[str]:
         raw = match.group(2)
         found.add(raw)
         if raw.startswith("'"):
-            found.add(re.sub(r"\\(.)", r"\1", raw.strip("'")))
+            inner = raw[1:-1] if len(raw) > 1 and raw.endswith("'") else raw[1:]
+            found.add(re.sub(r"\\(.)", r"\1", inner))
     for uri in _URI.finditer(conninfo):
         for part in [m.group(2) for m in _URI_USERINFO.finditer(uri.group(0))] + [
             m.group(2) for m in _URI_PARAM.finditer(uri.group(0))
@@ -90,32 +91,40 @@ class Redactor:
         return value
 
 
-class RedactingFilter(logging.Filter):
-    """Formats each record's message with its arguments, redacted, before any handler sees it."""
+_active: list[Redactor] = []
 
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
 
-    def filter(self, record: logging.LogRecord) -> bool:
+def redact_log_records(redactor: Redactor) -> None:
+    """Mask secrets in every log record of the process, whichever logger or handler it meets.
+
+    Redaction happens where records are made, so that no handler, ours or a library's, can
+    see a secret; each served application adds its redactor.
+    """
+    if not _active:
+        previous = logging.getLogRecordFactory()
+
+        def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            _redact_record(record)
+            return record
+
+        logging.setLogRecordFactory(make_record)
+    if redactor not in _active:
+        _active.append(redactor)
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
         message = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg = self.redactor.text(message)
-        record.args = None
-        if record.exc_text:
-            record.exc_text = self.redactor.text(record.exc_text)
-        return True
-
-
-def install_log_redaction(redactor: Redactor) -> None:
-    """Redact every record reaching any handler configured so far (uvicorn has its own)."""
-    loggers = [logging.getLogger()] + [
-        logger
-        for logger in logging.Logger.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-    ]
-    for logger in loggers:
-        for handler in logger.handlers:
-            handler.filters = [f for f in handler.filters if not isinstance(f, RedactingFilter)]
-            handler.addFilter(RedactingFilter(redactor))
+    except Exception:
+        # A broken format string is the logging call's bug; logging reports it later.
+        return
+    exc_text = None
+    if record.exc_info:
+        exc_text = logging.Formatter().formatException(record.exc_info)
+    for redactor in list(_active):
+        message = redactor.text(message)
+        exc_text = redactor.text(exc_text) if exc_text else exc_text
+    record.msg, record.args = message, None
+    if exc_text:
+        record.exc_text = exc_text

@@ -30,9 +30,11 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def running_service(servers: dict[str, str], **settings: Any) -> AsyncIterator[Running]:
-    """Serve the given servers (id to conninfo) until the block ends."""
-    port = free_port()
+async def running_service(
+    servers: dict[str, str], port: int | None = None, **settings: Any
+) -> AsyncIterator[Running]:
+    """Serve the given servers (id to conninfo) until the block ends, on ``port`` when given."""
+    port = port or free_port()
     config = Settings(
         websocket_port=port,
         poll_interval=settings.pop("poll_interval", 0.5),

@@ -8,7 +8,7 @@ import { ContextMenu } from "./menu";
 import { ApiClient, ApiError } from "./api";
 import { resumePoint, Store } from "./model";
 import { Notifier } from "./notifications";
-import { Banner, ConnectionIndicator } from "./page";
+import { Banner, ConnectionIndicator, keepBelow } from "./page";
 import { startPolling } from "./poll";
 import { connectJobStatusSocket } from "./socket";
 import { forgetToken, takeToken } from "./token";
@@ -117,6 +117,19 @@ async function start(): Promise<void> {
     if (node.steps === null) void actions.loadJobNode(selected.serverId, selected.jobId);
   };
   store.subscribe(loadSelected);
+  const placeNotifications = keepBelow(() =>
+    Array.from(document.querySelectorAll<HTMLElement>("#details .details-title, #details .tabs")),
+  );
+  // The details' head grows with a long name: place the notifications again after a change.
+  let placing = false;
+  store.subscribe(() => {
+    if (placing) return;
+    placing = true;
+    requestAnimationFrame(() => {
+      placing = false;
+      placeNotifications();
+    });
+  });
   const menu = new ContextMenu(required("menu"));
   setupJobStatusListener(required("tree"), store, actions, undefined, {
     view,
@@ -124,6 +137,7 @@ async function start(): Promise<void> {
     onViewChange: (changed) => saveViewState(storage, changed),
     onSelect: (job) => {
       details.show(job);
+      placeNotifications();
       loadSelected();
     },
     onContextMenu: (job, x, y, from) => {

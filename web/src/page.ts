@@ -58,3 +58,18 @@ export class Banner {
     this.element.replaceChildren();
   }
 }
+
+/**
+ * Keeps notifications shown at the top below `head` (the details panel's title and tabs), so that
+ * they never cover what names and switches the panel; the head's height changes with the name.
+ */
+export function keepBelow(head: () => HTMLElement[], doc: Document = document): () => void {
+  const root = doc.documentElement;
+  const place = (): void => {
+    const bottom = Math.max(0, ...head().map((el) => el.getBoundingClientRect().bottom));
+    root.style.setProperty("--notifications-top", `${Math.max(52, Math.round(bottom) + 8)}px`);
+  };
+  place();
+  doc.defaultView?.addEventListener("resize", place);
+  return place;
+}

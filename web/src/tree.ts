@@ -381,7 +381,8 @@ class TreeView {
     setData(element, "pending", job.pending);
     setData(element, "missing", job.missing ? "true" : null);
     view.name.textContent = job.name;
-    view.name.title = job.description;
+    // The name may be cut to keep the row on one line: the tooltip holds it whole.
+    view.name.title = job.description ? `${job.name}\n${job.description}` : job.name;
 
     const label = statusLabel(shown);
     view.status.textContent =

@@ -238,7 +238,7 @@ describe("reduce", () => {
     expect(displayStatus(job(started))).toBe("running");
   });
 
-  it("keeps the agents current from agent_online and agent_offline, and the queued runs' doubt", () => {
+  it("keeps the agents current from agent events, and the doubt of queued runs", () => {
     const base = run({ type: "snapshot", snapshot: snapshot() });
     const withAgents = {
       ...base,

@@ -122,4 +122,81 @@ describe("setupJobStatusListener", () => {
     expect(jobNode(1)).toBeNull();
     expect(jobNode(2)).not.toBeNull();
   });
+
+  describe("keyboard", () => {
+    let selected: Array<string | null>;
+    let menus: string[];
+
+    beforeEach(() => {
+      listener.dispose();
+      selected = [];
+      menus = [];
+      listener = setupJobStatusListener(root, store, actions, (draw) => frames.push(draw), {
+        onSelect: (job) => selected.push(job ? `${job.serverId}/${job.jobId}` : null),
+        onContextMenu: (job) => menus.push(`${job.serverId}/${job.jobId}`),
+      });
+      const jobs = [jobState({ id: 1, name: "a" }), jobState({ id: 2, name: "b" })];
+      store.dispatch({ type: "snapshot", snapshot: snapshot(jobs) });
+      drawFrames();
+      root.querySelector<HTMLElement>('li[data-key="root"]')!.focus();
+    });
+
+    const press = (key: string, shiftKey = false) => {
+      document.activeElement!.dispatchEvent(
+        new KeyboardEvent("keydown", { key, shiftKey, bubbles: true, cancelable: true }),
+      );
+      drawFrames();
+    };
+    const focusedKey = () => (document.activeElement as HTMLElement | null)?.dataset.key;
+
+    it("moves through the visible nodes with the arrows, Home and End", () => {
+      expect(focusedKey()).toBe("root");
+      press("ArrowDown");
+      expect(focusedKey()).toBe("s:main");
+      press("ArrowDown");
+      expect(focusedKey()).toBe("c:main");
+      press("ArrowDown");
+      expect(focusedKey()).toBe("j:main:1");
+      expect(jobNode(1)!.getAttribute("aria-selected")).toBe("true");
+      expect(jobNode(1)!.tabIndex).toBe(0);
+      press("End");
+      expect(focusedKey()).toBe("j:main:2");
+      expect(jobNode(1)!.tabIndex).toBe(-1);
+      press("ArrowUp");
+      expect(focusedKey()).toBe("j:main:1");
+      press("Home");
+      expect(focusedKey()).toBe("root");
+      // Only a job has details: any other node selected shows none.
+      expect(selected).toEqual([null, null, "main/1", "main/2", "main/1", null]);
+    });
+
+    it("closes and opens with Left and Right, and Left goes up from a closed node", () => {
+      press("ArrowDown");
+      press("ArrowDown");
+      const collection = root.querySelector<HTMLElement>('li[data-key="c:main"]')!;
+      press("ArrowLeft");
+      expect(collection.getAttribute("aria-expanded")).toBe("false");
+      press("ArrowDown");
+      // The jobs are hidden now: the next visible node is past them (none here).
+      expect(focusedKey()).toBe("c:main");
+      press("ArrowRight");
+      expect(collection.getAttribute("aria-expanded")).toBe("true");
+      press("ArrowRight");
+      expect(focusedKey()).toBe("j:main:1");
+      press("ArrowLeft");
+      expect(focusedKey()).toBe("c:main");
+    });
+
+    it("opens a job with Right, loading its steps, and its menu with Shift+F10", () => {
+      press("End");
+      press("ArrowRight");
+      expect(jobNode(2)!.getAttribute("aria-expanded")).toBe("true");
+      expect(calls).toEqual(["refresh main 2"]);
+      press("F10");
+      expect(menus).toEqual([]);
+      press("F10", true);
+      press("ContextMenu");
+      expect(menus).toEqual(["main/2", "main/2"]);
+    });
+  });
 });

@@ -293,3 +293,41 @@ async def assert_clear_of_notifications(page: Page) -> None:
                 or box["y"] >= note["y"] + note["height"]
             )
             assert apart, f"expected notification {index} clear of the details' head, found {note}"
+
+
+async def test_the_page_follows_agents_coming_and_going_for_its_queued_runs(
+    cluster: Cluster, page: Page
+) -> None:
+    # A database of its own, which no agent watches until this test starts one.
+    with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS e2e_agentless")
+        conn.execute("CREATE DATABASE e2e_agentless")
+    cluster.ensure_pgagent("e2e_agentless")
+    conninfo = cluster.conninfo("e2e_agentless")
+    job_id = create_job(conninfo, "agentless: waits", [StepSpec("one", "sql", "SELECT 1")])
+
+    async with running_service({"lonely": conninfo}) as service:
+        await page.goto(f"{service.url}/#token={TOKEN}")
+        server = page.locator('li.server[data-server-id="lonely"]')
+        node = page.locator(f'li.job[data-server-id="lonely"][data-job-id="{job_id}"]')
+        await expect(server).to_have_attribute("data-agents", "0", timeout=WAIT_MS)
+        await expect(server.locator(".server-agents")).to_contain_text("No pgAgent daemon")
+        await node.locator("button.job-run").click()
+        await expect(node).to_have_attribute("data-display", "queued", timeout=WAIT_MS)
+        await expect(node.locator(".job-step")).to_have_text("queued for agent")
+        await expect(node.locator(".job-note")).to_contain_text("No pgAgent daemon is running")
+        await snap(page, "resilience-queued-no-agent")
+
+        # The page learns of the agent from agent_online alone (its snapshot said none).
+        log = cluster.data_dir / "agentless-pgagent.log"
+        with Agent(conninfo, log, poll_seconds=1) as started:
+            await expect(server).to_have_attribute("data-agents", "1", timeout=WAIT_MS)
+            await expect(node).to_have_attribute("data-status", "succeeded", timeout=WAIT_MS)
+            started.stop()
+
+            # And of its end from agent_offline: a new request is doubted at once.
+            await expect(server).to_have_attribute("data-agents", "0", timeout=WAIT_MS)
+            await node.locator("button.job-run").click()
+            await expect(node.locator(".job-note")).to_contain_text(
+                "No pgAgent daemon is running", timeout=WAIT_MS
+            )

@@ -3,6 +3,7 @@ import type { JobActions } from "./actions";
 import { Store } from "./model";
 import { event, jobRef, jobState, snapshot, stepEvent } from "./testing";
 import { setupJobStatusListener, type JobStatusListener } from "./tree";
+import { decodeEvents } from "./wire";
 
 describe("setupJobStatusListener", () => {
   let root: HTMLElement;
@@ -54,6 +55,29 @@ describe("setupJobStatusListener", () => {
     expect(job.querySelector(".job-name")?.textContent).toBe("nightly backup");
     expect(job.querySelector(".job-status")?.textContent).toBe("Succeeded");
     expect(job.querySelector(".job-status")?.classList.contains("status-succeeded")).toBe(true);
+  });
+
+  it("tells the server's live agents, and warns when there is none", () => {
+    const state = snapshot();
+    state.servers[0]!.agents = [{ pid: 1, host: "db1", alive: true }];
+    store.dispatch({ type: "snapshot", snapshot: state });
+    drawFrames();
+    const server = root.querySelector<HTMLElement>('.server[data-server-id="main"]')!;
+    expect(server.dataset.agents).toBe("1");
+    expect(server.querySelector(".server-agents")?.textContent).toBe("1 agent (db1)");
+
+    const offline = decodeEvents({
+      seq: 900,
+      epoch: "e1",
+      type: "agent_offline",
+      occurred_at: "2026-01-01T10:00:00Z",
+      server: { id: "main", name: "Main server" },
+      agent: { pid: 1, host: "db1", login_time: "2026-01-01T09:00:00Z", alive: false },
+    });
+    store.dispatch({ type: "events", events: offline });
+    drawFrames();
+    expect(server.dataset.agents).toBe("0");
+    expect(server.querySelector(".server-agents")?.textContent).toContain("No pgAgent daemon");
   });
 
   it("renders a hostile job name, description and message as text", () => {

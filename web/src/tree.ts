@@ -88,6 +88,7 @@ interface ServerView {
   element: HTMLLIElement;
   name: HTMLElement;
   state: HTMLElement;
+  agents: HTMLElement;
   message: HTMLElement;
   children: HTMLUListElement;
   collection: HTMLLIElement;
@@ -225,6 +226,7 @@ class TreeView {
     element.tabIndex = -1;
     const name = this.el("span", "server-name");
     const state = this.el("span", "server-state badge");
+    const agents = this.el("span", "server-agents");
     const message = this.el("p", "server-message");
 
     const collection = this.el("li", "tree-node collection jobs-collection");
@@ -249,7 +251,7 @@ class TreeView {
     const children = this.group();
     children.append(collection);
     element.append(
-      this.row([this.toggle(), this.el("span", "icon icon-server"), name, state]),
+      this.row([this.toggle(), this.el("span", "icon icon-server"), name, state, agents]),
       message,
       children,
     );
@@ -257,6 +259,7 @@ class TreeView {
       element,
       name,
       state,
+      agents,
       message,
       children,
       collection,
@@ -282,6 +285,7 @@ class TreeView {
       view.message.textContent = server.message;
       view.message.hidden = !server.message;
       view.count.textContent = `(${server.jobs.length})`;
+      this.drawAgents(view, server);
       view.empty.hidden = server.jobs.length > 0;
     }
 
@@ -304,6 +308,21 @@ class TreeView {
     }
     place(view.jobList, elements);
     view.drawn = server;
+  }
+
+  /** The server's live agents, from the snapshot and `agent_online` / `agent_offline`. */
+  private drawAgents(view: ServerView, server: ServerNode): void {
+    const target = view.agents;
+    const live = server.agents?.filter((a) => a.alive) ?? null;
+    setData(view.element, "agents", live ? String(live.length) : null);
+    target.hidden = live === null;
+    if (!live) return;
+    const hosts = [...new Set(live.map((a) => a.host || "unknown host"))].join(", ");
+    target.textContent =
+      live.length === 0
+        ? "No pgAgent daemon running: jobs will not start"
+        : `${live.length} ${live.length === 1 ? "agent" : "agents"} (${hosts})`;
+    target.dataset.kind = live.length === 0 ? "error" : "info";
   }
 
   private createJob(serverId: string, jobId: number): JobView {

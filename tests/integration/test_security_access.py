@@ -171,8 +171,15 @@ async def test_following_some_jobs_narrows_events_and_snapshot(
     async with serving({"main": conninfo}, tmp_path / "s.toml") as service:
         client = await connect(service.url, {"token": MAIN_TOKEN})
         try:
-            answer = await client.ask("subscribe", {"server": "main", "jobs": [wanted]})
-            assert [j["id"] for j in answer["data"]["servers"][0]["jobs"]] == [wanted]
+            # Until the watcher's first look, the server has no jobs to list.
+            async with asyncio.timeout(30):
+                while True:
+                    answer = await client.ask("subscribe", {"server": "main", "jobs": [wanted]})
+                    listed = [j["id"] for j in answer["data"]["servers"][0]["jobs"]]
+                    if listed:
+                        break
+                    await asyncio.sleep(0.2)
+            assert listed == [wanted]
 
             run_job_now(conninfo, other)
             run_job_now(conninfo, wanted)

@@ -233,6 +233,8 @@ class Tracker:
         return self.agents.refs()
 
     def _track(self, run: RunRow) -> _OpenRun:
+        # Known shortcoming: the run tables do not record which host ran a run, so the host
+        # shown is that of the agent holding the job when the run is first seen.
         job = self.jobs.get(run.job_id)
         return _OpenRun(
             row=run,

@@ -1,6 +1,8 @@
 """Failures between pgAgent and the service: every transition still arrives, exactly once."""
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -173,3 +175,42 @@ async def test_a_postgresql_restart_during_a_run_loses_and_repeats_nothing(
     assert received(client.events, [job_id]) == transitions
     assert [key[0] for key in transitions if key[0] in FINAL] == ["job_aborted", "job_succeeded"]
     assert states(client)[-1] == "live"
+
+
+async def test_a_listener_whose_backend_stops_answering_is_replaced(own: Own) -> None:
+    await install_triggers(own)
+    job_id = create_job(
+        own.conninfo,
+        "while frozen",
+        [StepSpec("a", "sql", "SELECT 1"), StepSpec("b", "sql", "SELECT 2")],
+    )
+    settings: dict[str, Any] = {"watch_mode": "notify", "health_timeout": 1}
+
+    async with (
+        running_service({"own": monitor(own)}, **settings) as service,
+        recorder(service.url) as client,
+    ):
+        await wait_state(client, "live")
+        (frozen,) = listeners(own)
+
+        # A stopped backend keeps its socket open and the kernel still acknowledges: only the
+        # health query's deadline can tell.
+        os.kill(frozen, signal.SIGSTOP)
+        try:
+            await wait_state(client, "polling")
+            run_job_now(own.conninfo, job_id)
+            await client.wait_for(finals(client, job_id, 1))
+        finally:
+            os.kill(frozen, signal.SIGCONT)
+
+        deadline = time.monotonic() + 60
+        while not [pid for pid in listeners(own) if pid != frozen] and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        async with asyncio.timeout(60):
+            while states(client)[-1] != "live":
+                await asyncio.sleep(0.05)
+        run_job_now(own.conninfo, job_id)
+        await client.wait_for(finals(client, job_id, 2))
+
+    assert received(client.events, [job_id]) == written(own.conninfo, [job_id])
+    assert sum(written(own.conninfo, [job_id]).values()) == 2 * (2 + 2 * 2)

@@ -43,12 +43,6 @@ class TriggerStatus:
         return self.state == "installed"
 
 
-def parse_payload(payload: str) -> tuple[str, tuple[str, ...]]:
-    """A payload as its kind (``run``, ``step``, ``job``, ``agent``, ``table``) and fields."""
-    kind, _, rest = payload.partition(":")
-    return kind, tuple(rest.split(":")) if rest else ()
-
-
 async def status(conn: Connection) -> TriggerStatus:
     """Whether the triggers are installed; ``absent`` also where pgAgent's schema is missing."""
     cur = await conn.execute(query("triggers_status"), {"tables": list(TRIGGERED_TABLES)})

@@ -132,20 +132,24 @@ async def test_a_gap_older_than_the_window_gets_a_snapshot_and_the_runs_since(
     assert jobs[job_id]["last_run"]["id"] == second["run"]["id"]
 
 
-async def test_a_service_restart_gives_a_new_epoch_and_the_runs_finished_meanwhile(
+async def test_a_service_restarted_during_a_run_gives_a_new_epoch_and_the_runs_since(
     cluster: Cluster, agent: Agent
 ) -> None:
     conninfo = cluster.conninfo()
     job_id = create_job(conninfo, "across restarts", [StepSpec("a", "sql", "SELECT 1")])
+    slow_id = create_job(conninfo, "during restart", [StepSpec("a", "sql", "SELECT pg_sleep(2)")])
     client = Resumer()
 
     async with running_service({"main": conninfo}) as service:
         await client.connect(service.url, resume=False)
         run_job_now(conninfo, job_id)
         await until(lambda: client.finals(job_id) >= 1)
+        run_job_now(conninfo, slow_id)
+        await until(lambda: any(e["job"]["id"] == slow_id for e in client.events))
         await client.disconnect()
     first_epoch = client.epoch
 
+    await until(lambda: finished_runs(conninfo, [slow_id]) >= 1)
     run_job_now(conninfo, job_id)
     await until(lambda: finished_runs(conninfo, [job_id]) >= 2)
 
@@ -157,6 +161,13 @@ async def test_a_service_restart_gives_a_new_epoch_and_the_runs_finished_meanwhi
     summary = client.summaries[0]
     assert client.snapshots[-1]["epoch"] != first_epoch
     assert summary["reason"] == "epoch_changed"
-    runs = [r for r in summary["servers"][0]["runs"] if r["job"]["id"] == job_id]
+    runs = {r["run"]["id"]: r for r in summary["servers"][0]["runs"]}
     newest = max(key[1] for key in written(conninfo, [job_id]))
-    assert [r["run"]["id"] for r in runs] == [newest]
+    (slow,) = {key[1] for key in written(conninfo, [slow_id])}
+    assert {run_id for run_id, r in runs.items() if r["job"]["id"] in (job_id, slow_id)} == {
+        newest,
+        slow,
+    }
+    assert runs[slow]["run"]["status"] == "succeeded"
+    jobs = {job["id"]: job for job in client.snapshots[-1]["servers"][0]["jobs"]}
+    assert jobs[slow_id]["last_run"]["status"] == "succeeded"

@@ -1,6 +1,7 @@
 """The hub: stamps events with sequence numbers, keeps a replay window and fans them out."""
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections import deque
@@ -28,6 +29,9 @@ def job_room(server_id: str, job_id: int) -> str:
     return f"job:{server_id}:{job_id}"
 
 
+FIRST_LOOK_WAIT = 5.0
+"""Seconds a connecting client waits for watchers that are still reading their server."""
+
 JobFilter = Mapping[str, Collection[int] | None]
 """Server id to the jobs a client follows there; None for every job of the server."""
 
@@ -48,6 +52,8 @@ class Hub:
         # brought up to date: each event reaches it either in that catch-up or by its rooms.
         self._lock = asyncio.Lock()
         self._summaries: set[asyncio.Task[None]] = set()
+        self._states = asyncio.Condition()
+        """Notified whenever a server's state changes."""
 
     def add(self, watcher: Watcher) -> None:
         self.watchers[watcher.server["id"]] = watcher
@@ -93,6 +99,8 @@ class Hub:
         job_ids = [job["id"] for job in watcher.job_states()] if watcher else []
         rooms = [server_room(server["id"])] + [job_room(server["id"], i) for i in job_ids]
         await self.sio.emit("server_status", data, room=rooms, namespace=NAMESPACE)
+        async with self._states:
+            self._states.notify_all()
 
     def snapshot(
         self, server_ids: Iterable[str] | None = None, jobs: JobFilter | None = None
@@ -156,6 +164,7 @@ class Hub:
         gets, as ``finished_since``, the runs that ended since ``at``, read from the databases.
         """
         request = resume if isinstance(resume, dict) else None
+        await self._first_looks(follows)
         async with self._lock:
             for server_id, jobs in follows.items():
                 rooms = (
@@ -182,6 +191,17 @@ class Hub:
             task = asyncio.create_task(self._send_summary(sid, since, reason, follows))
             self._summaries.add(task)
             task.add_done_callback(self._summaries.discard)
+
+    async def _first_looks(self, follows: JobFilter) -> None:
+        """Wait a little for watchers that have not read their server yet: they have no jobs.
+
+        A known shortcoming: a server still connecting after ``FIRST_LOOK_WAIT`` shows no jobs
+        to this client until it reconnects or asks for a ``resync``.
+        """
+        watchers = [self.watchers[s] for s in follows if s in self.watchers]
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FIRST_LOOK_WAIT), self._states:
+                await self._states.wait_for(lambda: all(w.state != "connecting" for w in watchers))
 
     async def _replay_to(self, sid: str, missed: list[Event], follows: JobFilter) -> None:
         logger.info("socket %s resumed with %d missed events", sid, len(missed))

@@ -42,7 +42,15 @@ export function serverStateLabel(state: string): string {
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   if (!iso || Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, {
+  return timeFormat().format(date);
+}
+
+// One formatter for the page: making one per call (as toLocaleString does) costs more than
+// the rest of drawing a job, which shows in a tree of thousands.
+let formatter: Intl.DateTimeFormat | null = null;
+
+function timeFormat(): Intl.DateTimeFormat {
+  formatter ??= new Intl.DateTimeFormat(undefined, {
     year: "numeric",
     month: "short",
     day: "numeric",
@@ -50,6 +58,7 @@ export function formatTime(iso: string): string {
     minute: "2-digit",
     second: "2-digit",
   });
+  return formatter;
 }
 
 /** Seconds as "0.4 s", "12 s", "3 min 5 s" or "2 h 7 min". */

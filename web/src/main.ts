@@ -117,7 +117,7 @@ async function start(): Promise<void> {
     if (node.steps === null) void actions.loadJobNode(selected.serverId, selected.jobId);
   };
   store.subscribe(loadSelected);
-  const placeNotifications = keepBelow(() =>
+  const placeNotifications = keepBelow(required("notifications"), () =>
     Array.from(document.querySelectorAll<HTMLElement>("#details .details-title, #details .tabs")),
   );
   // The details' head grows with a long name: place the notifications again after a change.

@@ -62,14 +62,20 @@ export class Banner {
 /**
  * Keeps notifications shown at the top below `head` (the details panel's title and tabs), so that
  * they never cover what names and switches the panel; the head's height changes with the name.
+ * Returns the function that places them again.
  */
-export function keepBelow(head: () => HTMLElement[], doc: Document = document): () => void {
-  const root = doc.documentElement;
+export function keepBelow(container: HTMLElement, head: () => HTMLElement[]): () => void {
+  let top = "";
   const place = (): void => {
     const bottom = Math.max(0, ...head().map((el) => el.getBoundingClientRect().bottom));
-    root.style.setProperty("--notifications-top", `${Math.max(52, Math.round(bottom) + 8)}px`);
+    const next = `${Math.max(52, Math.round(bottom) + 8)}px`;
+    // Set on the container alone, and only when it moves: a custom property changed on the
+    // document's root would restyle every node of a large tree.
+    if (next === top) return;
+    top = next;
+    container.style.setProperty("--notifications-top", next);
   };
   place();
-  doc.defaultView?.addEventListener("resize", place);
+  container.ownerDocument.defaultView?.addEventListener("resize", place);
   return place;
 }

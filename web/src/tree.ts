@@ -189,7 +189,7 @@ class TreeView {
   }
 
   // Known shortcoming: the first draw of a large snapshot builds every node in one task (about
-  // a second for 2,000 jobs, see bench/page_tree.py); later draws touch changed jobs only.
+  // 0.7 s for 2,000 jobs, see bench/page_tree.py); later draws touch changed jobs only.
   // Drawing the first time in slices, or only the rows in view, would shorten that stall.
   render(state: TreeState): void {
     this.state = state;

@@ -78,7 +78,12 @@ async def test_a_terminated_listener_loses_and_repeats_nothing(own: Own) -> None
     job_id = create_job(
         own.conninfo, "three steps", [StepSpec(f"{k}", "sql", "SELECT pg_sleep(1)") for k in "abc"]
     )
-    settings: dict[str, Any] = {"watch_mode": "notify", "health_timeout": 2}
+    # No safety-net look in the test's time: only a NOTIFY can bring events while live.
+    settings: dict[str, Any] = {
+        "watch_mode": "notify",
+        "health_timeout": 2,
+        "safety_poll_interval": 3600,
+    }
 
     async with (
         running_service({"own": monitor(own)}, **settings) as service,
@@ -184,7 +189,11 @@ async def test_a_listener_whose_backend_stops_answering_is_replaced(own: Own) ->
         "while frozen",
         [StepSpec("a", "sql", "SELECT 1"), StepSpec("b", "sql", "SELECT 2")],
     )
-    settings: dict[str, Any] = {"watch_mode": "notify", "health_timeout": 1}
+    settings: dict[str, Any] = {
+        "watch_mode": "notify",
+        "health_timeout": 1,
+        "safety_poll_interval": 3600,
+    }
 
     async with (
         running_service({"own": monitor(own)}, **settings) as service,

@@ -1,7 +1,8 @@
 """The notify triggers: installed and removed by the command, harmless to pgAgent's own writes."""
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pgagent_live.cli import main
+from tests.live_service import recorder, running_service
 from tests.own_cluster import Own, own_cluster
 from tests.pgagent_jobs import StepSpec, create_job, run_job_now
 
@@ -147,3 +149,41 @@ def test_installing_without_privileges_names_the_grants(own: Own) -> None:
     assert "GRANT USAGE ON SCHEMA pgagent TO weak" in result.output
     assert "GRANT TRIGGER ON pgagent.pga_exception, pgagent.pga_job" in result.output
     assert own.sql("SELECT count(*) FROM pg_trigger WHERE tgname = 'pgagent_live_notify'") == [(0,)]
+
+
+async def test_auto_mode_follows_triggers_installed_and_removed_while_running(own: Own) -> None:
+    def listening() -> bool:
+        rows = own.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgagent-live listener'"
+        )
+        return rows == [(1,)]
+
+    async def until(check: Callable[[], bool], timeout: float = 60) -> None:
+        async with asyncio.timeout(timeout):
+            while not check():
+                await asyncio.sleep(0.1)
+
+    job_id = create_job(own.conninfo, "auto", [StepSpec("one", "sql", "SELECT 1")])
+    settings: dict[str, Any] = {"safety_poll_interval": 1}
+    async with (
+        running_service({"own": own.conninfo}, **settings) as service,
+        recorder(service.url) as client,
+    ):
+        await asyncio.sleep(1)
+        before = listening()
+        assert (await asyncio.to_thread(triggers, own, "install")).exit_code == 0
+        await until(listening)
+        run_job_now(own.conninfo, job_id)
+        await client.wait_for(
+            lambda events: any(e["type"] == "job_succeeded" for e in client.of_job(job_id))
+        )
+        assert (await asyncio.to_thread(triggers, own, "remove")).exit_code == 0
+        await until(lambda: not listening())
+
+    assert before is False
+    assert [e["type"] for e in client.of_job(job_id) if e["type"] != "job_progress"] == [
+        "job_started",
+        "step_started",
+        "step_finished",
+        "job_succeeded",
+    ]

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from pgagent_live.admin import check_command, triggers_group
 from pgagent_live.config import ConfigError, ServerEntry, Settings, load_settings
@@ -156,7 +157,13 @@ def _parse_server(value: str) -> tuple[str, ServerEntry]:
     if not sep or not name.strip() or not conninfo.strip():
         found = Redactor().text(repr(value))
         raise click.BadParameter(f"expected NAME=CONNINFO, found {found}", param_hint="--server")
-    return name.strip(), ServerEntry(conninfo=conninfo.strip())
+    try:
+        entry = ServerEntry(conninfo=conninfo.strip())
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        message = f"server {name.strip()!r}: {reason}"
+        raise click.BadParameter(message, param_hint="--server") from None
+    return name.strip(), entry
 
 
 def _terminate_as_exit() -> None:

@@ -5,6 +5,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -41,6 +43,17 @@ class ServerEntry(BaseModel):
     name: str | None = None
     """The display name; the id when unset."""
 
+    @field_validator("conninfo")
+    @classmethod
+    def _parsable(cls, value: str) -> str:
+        try:
+            conninfo_to_dict(value)
+        except psycopg.ProgrammingError:
+            # libpq's message repeats the string, password and all: say what was expected only.
+            expected = "keyword=value pairs, a postgresql:// URI or service=NAME"
+            raise ValueError(f"expected a connection string of {expected}") from None
+        return value
+
 
 class Settings(BaseSettings):
     """Every setting of the service, with the specification's names where it has one."""
@@ -65,6 +78,14 @@ class Settings(BaseSettings):
     """Verbose logs in the service, and socket traffic in the browser console."""
     poll_interval: float = Field(default=1.0, gt=0, le=3600)
     """Seconds between two looks at a server's pgAgent tables."""
+    claim_grace: float = Field(default=30.0, ge=0)
+    """Seconds a job may stay claimed by an agent with no run row before it shows as stuck."""
+    overdue_grace: float = Field(default=60.0, ge=0)
+    """Seconds a job's next run may be past with no run started before it shows as overdue."""
+    long_running_factor: float = Field(default=3.0, ge=1)
+    """A run is long running past this many times the median of its job's last 20 successes."""
+    long_running_min_excess: float = Field(default=60.0, ge=0)
+    """... and only when it is at least this many seconds over that median."""
     watch_mode: Literal["poll", "notify", "auto"] = "auto"
     """``notify`` where the triggers are installed and ``poll`` elsewhere (``auto``), or one
     of them everywhere."""
@@ -74,14 +95,6 @@ class Settings(BaseSettings):
     """Seconds the listener's health query may take, and between two of them."""
     replay_window: int = Field(default=1000, ge=0, le=1_000_000)
     """Events the service keeps for clients that reconnect and resume."""
-    claim_grace: float = Field(default=30.0, ge=0)
-    """Seconds a job may stay claimed by an agent with no run row before it shows as stuck."""
-    overdue_grace: float = Field(default=60.0, ge=0)
-    """Seconds a job's next run may be past with no run started before it shows as overdue."""
-    long_running_factor: float = Field(default=3.0, ge=1)
-    """A run is long running past this many times the median of its job's last 20 successes."""
-    long_running_min_excess: float = Field(default=60.0, ge=0)
-    """... and only when it is at least this many seconds over that median."""
     url_prefix: str = ""
     """The path the service lives under behind a reverse proxy that passes paths unchanged,
     such as ``/pgagent``; empty for the root."""

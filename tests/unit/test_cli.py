@@ -52,3 +52,11 @@ def test_the_page_url_carries_the_token_in_its_fragment() -> None:
     assert page_url("127.0.0.1", 5050, "abc") == "http://127.0.0.1:5050/#token=abc"
     assert page_url("0.0.0.0", 80, "abc") == "http://127.0.0.1:80/#token=abc"
     assert page_url("::", 5050, "t") == "http://[::1]:5050/#token=t"
+
+
+def test_a_server_that_is_no_connection_string_is_refused_without_echo() -> None:
+    result = CliRunner().invoke(main, ["serve", "--server", "password=Secret-7731"])
+
+    assert result.exit_code == 2
+    assert "expected a connection string" in result.output
+    assert "Secret-7731" not in result.output

@@ -125,3 +125,13 @@ def test_a_bad_server_entry_does_not_echo_its_connection_string(tmp_path: Path) 
         load_settings(path)
 
     assert "hunter2" not in str(raised.value)
+
+
+def test_an_unparsable_connection_string_is_refused_without_echo(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text('[servers.prod]\nconninfo = "postgresql://u:Uri-Pass-4410@[db1/postgres"\n')
+
+    with pytest.raises(ConfigError, match="expected a connection string") as raised:
+        load_settings(path)
+
+    assert "Uri-Pass-4410" not in str(raised.value)

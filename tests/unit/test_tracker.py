@@ -488,3 +488,22 @@ def test_a_definition_read_elsewhere_does_not_hide_its_change_from_the_next_look
 
     assert shown["name"] == "renamed"
     assert [(e["type"], e.get("changes")) for e in events] == [("job_changed", ["name"])]
+
+
+def test_time_alone_needs_looks_while_a_run_is_open_or_a_job_comes_due() -> None:
+    tracker = fresh(Thresholds(overdue_grace=60))
+    assert not tracker.needs_clock(30)
+
+    tracker.apply(look([run("r")], []))
+    assert tracker.needs_clock(30)
+
+    tracker.apply(look([run("s", duration=1.0)], [], 1))
+    assert not tracker.needs_clock(30)
+
+    due = replace(IDLE, next_run=T0 + timedelta(seconds=10))
+    tracker.apply(look([], [], 2, job=due))
+    assert not tracker.needs_clock(30)
+    assert tracker.needs_clock(70)
+
+    tracker.apply(look([], [], 71, job=due, agents=[]))
+    assert not tracker.needs_clock(70)

@@ -104,6 +104,7 @@ class Tracker:
         self._history: dict[int, list[float]] = {}
         self._gaps: dict[int, datetime] = {}
         self._steps_by_id: dict[int, StepRow] = {}
+        self._last_now: datetime | None = None
 
     def seed(
         self,
@@ -123,6 +124,7 @@ class Tracker:
         to tell what each job's last run truly came to.
         """
         self.watermark = watermark
+        self._last_now = now
         self.jobs = {job.id: job for job in jobs}
         self.last_runs = {run.job_id: run for run in latest_runs}
         self.agents.seed(agents or [])
@@ -162,6 +164,24 @@ class Tracker:
         """Jobs of the runs not yet followed."""
         return sorted({run.job_id for run in runs if run.id not in self._open})
 
+    def needs_clock(self, horizon: float) -> bool:
+        """Whether time alone may make something true within ``horizon`` seconds of the last
+        look: no row changes when an agent dies, a claim goes stale or a run comes due.
+
+        A watcher woken by NOTIFY must still look at the poll interval while this holds.
+        """
+        if self._open or self._last_now is None:
+            return True
+        soon = self._last_now + timedelta(seconds=horizon)
+        for job in self.jobs.values():
+            if job.agent_pid is not None and job.id not in self._alerts:
+                return True
+            if not job.enabled or job.next_run is None or job.id in self._alerts:
+                continue
+            if job.next_run + timedelta(seconds=self.limits.overdue_grace) <= soon:
+                return True
+        return False
+
     def history_wanted(self, runs: Iterable[RunRow]) -> list[int]:
         """Jobs of new or open runs whose recent durations the tracker does not hold yet."""
         return sorted({run.job_id for run in runs if run.job_id not in self._history})
@@ -169,6 +189,7 @@ class Tracker:
     def apply(self, look: Look) -> list[Event]:
         """Take in a look and return the transitions it shows, oldest run first."""
         before = self.jobs
+        self._last_now = look.now
         self.jobs = {job.id: job for job in look.jobs}
         self._steps_by_id.update((step.id, step) for step in look.steps)
         self._history.update(look.history)

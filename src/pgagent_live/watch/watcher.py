@@ -307,7 +307,9 @@ class Watcher:
             await asyncio.sleep(self.interval)
             return
 
-        timeout = self.safety_interval if listener.listening.is_set() else self.interval
+        # Time alone makes runs stuck and jobs overdue: no NOTIFY comes for those.
+        quiet = listener.listening.is_set() and not self.tracker.needs_clock(self.safety_interval)
+        timeout = self.safety_interval if quiet else self.interval
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await listener.wake.wait()

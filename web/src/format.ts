@@ -14,9 +14,31 @@ const STATUS_LABELS: Record<string, string> = {
 const SERVER_STATE_LABELS: Record<string, string> = {
   connecting: "Connecting",
   live: "Live",
+  catching_up: "Catching up",
+  polling: "Polling",
   unreachable: "Unreachable",
   not_installed: "pgAgent not installed",
+  permission_denied: "Permission denied",
+  unsupported_version: "Unsupported pgAgent version",
+  error: "Error",
 };
+
+/** What each server state means: the badge's tooltip, and the words of a quiet state. */
+const SERVER_STATE_MEANINGS: Record<string, string> = {
+  connecting: "The service has not reached this server yet.",
+  live: "Watched: changes show as they happen.",
+  catching_up: "Reconnected; reading what changed while the server was out of reach.",
+  polling: "The listener is down: the service polls the server meanwhile.",
+  unreachable: "The service cannot reach this server; it keeps retrying.",
+  not_installed: "This database has no pgagent schema.",
+  permission_denied: "The service's role may not read pgAgent's tables.",
+  unsupported_version: "This pgAgent schema version is not supported.",
+  error: "Watching this server failed; the service retries.",
+};
+
+export function serverStateMeaning(state: string): string {
+  return SERVER_STATE_MEANINGS[state] ?? "";
+}
 
 function humanize(word: string): string {
   const spaced = word.replace(/_/g, " ").trim();

@@ -6,9 +6,9 @@ import { DetailsPanel } from "./details";
 import { NotificationHistory } from "./history";
 import { ContextMenu } from "./menu";
 import { ApiClient, ApiError } from "./api";
-import { resumePoint, Store } from "./model";
+import { knewFinished, needsReload, resumePoint, Store, type TreeState } from "./model";
 import { Notifier } from "./notifications";
-import { Banner, ConnectionIndicator, keepBelow } from "./page";
+import { Banner, ConnectionIndicator, keepBelow, shownState, type ConnectionState } from "./page";
 import { startPolling } from "./poll";
 import { connectJobStatusSocket } from "./socket";
 import { forgetToken, takeToken } from "./token";
@@ -47,10 +47,11 @@ async function start(): Promise<void> {
   const banner = new Banner(required("message"));
 
   // Only a new token helps after a refusal; keeping the old one would fail again on reload.
-  const refused = (code: string, message: string): void => {
+  const refused = (code: string, message: string, ended = false): void => {
     forgetToken(window);
     indicator.set("failed", message);
-    banner.show(refusalTitle(code), `The service says: ${message} (${code}). ${REOPEN}`);
+    const title = ended ? "The session has ended" : refusalTitle(code);
+    banner.show(title, `The service says: ${message} (${code}). ${REOPEN}`);
   };
 
   const token = takeToken(window);
@@ -180,6 +181,45 @@ async function start(): Promise<void> {
     return;
   }
 
+  // The connection as the socket last told it; the indicator adds the servers' catching up.
+  let connection: { state: ConnectionState; text: string; canRetry: boolean; via?: string } = {
+    state: "connecting",
+    text: "",
+    canRetry: false,
+  };
+  let shown = "";
+  const showConnection = (): void => {
+    const { state, detail } = shownState(connection.state, connection.text, store.get().servers);
+    const key = `${state}|${detail}|${connection.canRetry}|${connection.via ?? ""}`;
+    if (key === shown) return;
+    shown = key;
+    indicator.set(state, detail, connection.canRetry, connection.via);
+  };
+  store.subscribe(showConnection);
+
+  // The state before the latest snapshot: what the page knew when the runs ended while it was
+  // away are listed (`finished_since`), so that none it already told is told again.
+  let beforeSnapshot: TreeState = store.get();
+
+  // One `resync` at a time; statuses that ask for one meanwhile get one more after it.
+  let resyncing = false;
+  let resyncAgain = false;
+  const resync = async (): Promise<void> => {
+    if (resyncing) {
+      resyncAgain = true;
+      return;
+    }
+    resyncing = true;
+    try {
+      do {
+        resyncAgain = false;
+        await socket.resync();
+      } while (resyncAgain);
+    } finally {
+      resyncing = false;
+    }
+  };
+
   const socket = connectJobStatusSocket(null, {
     base: document.baseURI,
     token,
@@ -189,18 +229,38 @@ async function start(): Promise<void> {
       ? (message, ...values) => console.debug(`pgagent-live ${message}`, ...values)
       : undefined,
     handlers: {
-      onSnapshot: (snapshot) => store.dispatch({ type: "snapshot", snapshot }),
+      onSnapshot: (snapshot) => {
+        beforeSnapshot = store.get();
+        store.dispatch({ type: "snapshot", snapshot });
+      },
+      onFinishedSince: (summary) => {
+        const servers = store.get().servers;
+        const name = (id: string): string => servers.find((s) => s.id === id)?.name ?? id;
+        const known = beforeSnapshot;
+        notifier.notifySummary(summary, name, (serverId, jobId, runId) =>
+          knewFinished(known, serverId, jobId, runId),
+        );
+      },
       onEvents: (events) => {
         for (const event of events) clock.observe(event.occurred_at);
         store.dispatch({ type: "events", events });
         for (const event of events) notifier.notifyEvent(event);
       },
-      onServerStatus: (status) => store.dispatch({ type: "server_status", status }),
+      onServerStatus: (status) => {
+        const before = store.get().servers.find((s) => s.id === status.server.id);
+        store.dispatch({ type: "server_status", status });
+        // A server read for the first time since the snapshot (it was unreachable, say), or
+        // one that has caught up: its jobs are what the snapshot could not hold.
+        if (needsReload(before, status)) void resync();
+      },
       onConnectionState: (state, detail, canRetry) => {
         if (state === "failed" && detail.refusal && !canRetry) {
-          return refused(detail.refusal.code, detail.refusal.message);
+          connection = { state, text: detail.text, canRetry };
+          shown = "";
+          return refused(detail.refusal.code, detail.refusal.message, detail.ended === true);
         }
-        indicator.set(state, detail.text, canRetry, detail.transport);
+        connection = { state, text: detail.text, canRetry, via: detail.transport };
+        showConnection();
         if (state === "live") banner.hide();
         else if (state === "failed") banner.show("Live updates stopped", detail.text);
       },

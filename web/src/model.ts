@@ -58,6 +58,11 @@ export interface ServerNode {
   jobs: JobNode[];
   /** The server's pgAgent daemons, when the service tells them. */
   agents: Agent[] | null;
+  /**
+   * Whether `jobs` came from the server being watched: false while it had not been read
+   * (connecting, unreachable, ...) when the snapshot was taken, so its jobs are still to load.
+   */
+  jobsLoaded: boolean;
 }
 
 export interface TreeState {
@@ -66,6 +71,11 @@ export interface TreeState {
   epoch: string | null;
   /** The sequence number of the last event applied in `epoch`. */
   seq: number;
+  /**
+   * The database time the page is up to date with: the `occurred_at` of the last event
+   * applied, or an estimate no later than the last snapshot. Sent on reconnect as `at`.
+   */
+  at: string | null;
   servers: ServerNode[];
 }
 
@@ -84,7 +94,16 @@ export type Action =
 /** How long a run asked for may wait for an agent before the page says it has not started, ms. */
 export const QUEUE_PATIENCE = 30_000;
 
-export const emptyState: TreeState = { loaded: false, epoch: null, seq: -1, servers: [] };
+export const emptyState: TreeState = {
+  loaded: false,
+  epoch: null,
+  seq: -1,
+  at: null,
+  servers: [],
+};
+
+/** Server states in which the service reads the server, so that its jobs are known. */
+const WATCHED_STATES = new Set(["live", "polling", "catching_up"]);
 
 const TERMINAL_EVENTS: Record<string, string> = {
   job_succeeded: "succeeded",
@@ -98,7 +117,8 @@ export function reduce(state: TreeState, action: Action): TreeState {
   switch (action.type) {
     case "snapshot": {
       const { epoch, seq, servers } = action.snapshot;
-      return { loaded: true, epoch, seq, servers: mergeServers(state.servers, servers) };
+      const at = later(state.at, snapshotTime(action.snapshot));
+      return { loaded: true, epoch, seq, at, servers: mergeServers(state.servers, servers) };
     }
     case "listing":
       return { ...state, loaded: true, servers: mergeServers(state.servers, action.servers) };
@@ -139,9 +159,74 @@ export function reduce(state: TreeState, action: Action): TreeState {
   }
 }
 
+/** What a reconnecting socket sends as `resume`. */
+export interface ResumePoint {
+  epoch: string;
+  seq: number;
+  /** The database time of the last event applied; the service lists the runs ended since. */
+  at?: string;
+}
+
 /** Where a reconnecting socket can resume from, once a snapshot has been seen. */
-export function resumePoint(state: TreeState): { epoch: string; seq: number } | null {
-  return state.epoch ? { epoch: state.epoch, seq: state.seq } : null;
+export function resumePoint(state: TreeState): ResumePoint | null {
+  if (!state.epoch) return null;
+  const point: ResumePoint = { epoch: state.epoch, seq: state.seq };
+  if (state.at) point.at = state.at;
+  return point;
+}
+
+/**
+ * Whether a server's jobs must be read again after this `server_status`: it is watched now
+ * and its jobs were not loaded (it was unreachable or connecting at the snapshot), or it has
+ * just finished catching up.
+ */
+export function needsReload(server: ServerNode | undefined, status: ServerStatus): boolean {
+  if (status.state !== "live" && status.state !== "polling") return false;
+  if (!server) return true;
+  return !server.jobsLoaded || server.state === "catching_up";
+}
+
+/**
+ * Whether the page already knew that this run of the job had ended (or knew a later run): such
+ * a run is not news when the service lists what finished while the page was away.
+ */
+export function knewFinished(
+  state: TreeState,
+  serverId: string,
+  jobId: number,
+  runId: number,
+): boolean {
+  const last = findJob(state, serverId, jobId)?.last_run;
+  if (!last) return false;
+  return last.id > runId || (last.id === runId && !OPEN_RUN_STATUSES.has(last.status));
+}
+
+const OPEN_RUN_STATUSES = new Set(["running", "stuck"]);
+
+/**
+ * A time no later than the snapshot: the latest start or end of a run it shows, a second
+ * early, since the end is a start plus a rounded duration. Null when it shows no run.
+ */
+function snapshotTime(snapshot: Snapshot): string | null {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const server of snapshot.servers) {
+    for (const job of server.jobs) {
+      const run = job.last_run;
+      const start = run ? Date.parse(run.started_at) : NaN;
+      if (Number.isNaN(start)) continue;
+      latest = Math.max(latest, start + (run?.duration ?? 0) * 1000);
+    }
+  }
+  return Number.isFinite(latest) ? new Date(latest - 1000).toISOString() : null;
+}
+
+/** The later of two times; a time that does not parse loses. */
+function later(a: string | null, b: string | null): string | null {
+  const ta = a ? Date.parse(a) : NaN;
+  const tb = b ? Date.parse(b) : NaN;
+  if (Number.isNaN(tb)) return Number.isNaN(ta) ? null : a;
+  if (Number.isNaN(ta)) return b;
+  return tb > ta ? b : a;
 }
 
 export function findJob(state: TreeState, serverId: string, jobId: number): JobNode | undefined {
@@ -216,7 +301,8 @@ function mergeServers(previous: ServerNode[], servers: ServerSnapshot[]): Server
     });
     const { id, name, state, message } = server;
     const agents = server.agents ?? old?.agents ?? null;
-    return { id, name, state, message, agents, jobs: jobs.sort(byName) };
+    const jobsLoaded = WATCHED_STATES.has(state);
+    return { id, name, state, message, agents, jobsLoaded, jobs: jobs.sort(byName) };
   });
 }
 
@@ -229,6 +315,7 @@ function applyServerStatus(state: TreeState, status: ServerStatus): TreeState {
       message: status.message,
       jobs: [],
       agents: null,
+      jobsLoaded: false,
     };
     return { ...state, servers: [...state.servers, added] };
   }
@@ -267,8 +354,15 @@ function applyDetail(
 function applyEvent(state: TreeState, event: JobEvent): TreeState {
   if (event.seq >= 0 && state.epoch === event.epoch && event.seq <= state.seq) return state;
 
+  // A publisher's progress is timed by the service's clock: only the database's times count.
+  const at =
+    event.occurred_at &&
+    event.progress?.published_by === undefined &&
+    !Number.isNaN(Date.parse(event.occurred_at));
   const stamped =
-    event.seq >= 0 && event.epoch ? { ...state, epoch: event.epoch, seq: event.seq } : state;
+    event.seq >= 0 && event.epoch
+      ? { ...state, epoch: event.epoch, seq: event.seq, at: at ? event.occurred_at : state.at }
+      : state;
   const terminal = TERMINAL_EVENTS[event.type];
   const serverId = event.server.id;
   switch (event.type) {
@@ -406,6 +500,7 @@ function ensureJob(
       message: "",
       jobs: [],
       agents: null,
+      jobsLoaded: false,
     };
     servers = [...servers, added];
   }

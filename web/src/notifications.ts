@@ -1,7 +1,7 @@
 /** Notifications of job starts, successes and failures, each shown once, with a Refresh button. */
 
 import { formatDuration } from "./format";
-import type { JobEvent, NotificationPosition } from "./wire";
+import type { FinishedSince, JobEvent, NotificationPosition } from "./wire";
 
 export interface NotifierOptions {
   /** How long a notification stays, in ms; 0 or less keeps it until dismissed. */
@@ -30,6 +30,20 @@ const NOTIFIED: Record<string, { kind: Kind; title: string }> = {
   job_failed: { kind: "failure", title: "Job failed" },
   job_aborted: { kind: "failure", title: "Job aborted" },
 };
+
+/** The event type a finished run's status ends with, for the keys of notifications shown. */
+const TERMINAL_TYPES: Record<string, string> = {
+  succeeded: "job_succeeded",
+  succeeded_with_warnings: "job_succeeded",
+  failed: "job_failed",
+  internal_error: "job_failed",
+  aborted: "job_aborted",
+};
+
+const FAILED_STATUSES = new Set(["failed", "internal_error", "aborted"]);
+
+/** How many failed runs a summary names one by one before it only counts the rest. */
+const NAMED_FAILURES = 5;
 
 /** More than this many on screen at once and the oldest passing one makes room. */
 const MAX_VISIBLE = 6;
@@ -82,6 +96,65 @@ export class Notifier {
       kind: shape.kind,
       refresh: true,
     });
+  }
+
+  /**
+   * Shows, as one notification, the runs that ended while the page was away (`finished_since`),
+   * naming the failures. A run already told (by its own notification, or as known to the page
+   * by `known`) is left out, and each run listed is remembered so that it is never told again.
+   * Returns null when nothing is left to tell.
+   */
+  notifySummary(
+    summary: FinishedSince,
+    serverName: (serverId: string) => string,
+    known: (serverId: string, jobId: number, runId: number) => boolean = () => false,
+  ): HTMLElement | null {
+    const runs: { serverId: string; name: string; runId: number; status: string }[] = [];
+    const unread: string[] = [];
+    for (const server of summary.servers) {
+      if (server.error) unread.push(`${serverName(server.id)}: ${server.error}`);
+      for (const { job, run } of server.runs) {
+        const key = `${server.id}/${run.id}/${TERMINAL_TYPES[run.status] ?? "job_finished"}`;
+        if (this.seen.has(key) || known(server.id, job.id, run.id)) continue;
+        this.remember(key);
+        runs.push({ serverId: server.id, name: job.name, runId: run.id, status: run.status });
+        // Its start is old news.
+        for (const el of Array.from(this.container.children)) {
+          if (!(el instanceof HTMLElement) || el.dataset.type !== "job_started") continue;
+          if (el.dataset.serverKey === server.id && el.dataset.runId === String(run.id)) {
+            this.dismiss(el);
+          }
+        }
+      }
+    }
+    if (runs.length === 0 && unread.length === 0) return null;
+
+    const failed = runs.filter((r) => FAILED_STATUSES.has(r.status));
+    const count = runs.length === 1 ? "1 run" : `${runs.length} runs`;
+    let text = `${count} finished while the page was disconnected`;
+    text += failed.length > 0 ? `; ${failed.length} failed.` : ", all successfully.";
+    if (runs.length === 0) text = "No run is known to have ended while the page was disconnected.";
+    const lines = failed.slice(0, NAMED_FAILURES).map((r) => {
+      const where = `\u201c${r.name}\u201d on ${serverName(r.serverId)}`;
+      return `${statusWord(r.status)}: ${where}, run ${r.runId}`;
+    });
+    if (failed.length > NAMED_FAILURES) lines.push(`and ${failed.length - NAMED_FAILURES} more`);
+    for (const line of unread) lines.push(`Not known, the server could not be read: ${line}`);
+
+    const element = this.show({
+      type: "finished_since",
+      serverId: "",
+      jobId: 0,
+      runId: null,
+      title: "While disconnected",
+      text,
+      detail: lines.length > 0 ? lines.join("\n") : undefined,
+      kind: failed.length > 0 || unread.length > 0 ? "failure" : "success",
+      refresh: false,
+    });
+    element.dataset.count = String(runs.length);
+    element.dataset.failed = String(failed.length);
+    return element;
   }
 
   /** Shows a message of the page's own; errors stay until dismissed, like failures. */
@@ -248,6 +321,12 @@ export class Notifier {
     const oldest = passing.length > 0 ? passing[passing.length - 1] : shown[shown.length - 1];
     if (oldest) this.dismiss(oldest);
   }
+}
+
+function statusWord(status: string): string {
+  if (status === "aborted") return "Aborted";
+  if (status === "internal_error") return "Internal error";
+  return "Failed";
 }
 
 function describe(event: JobEvent): string {

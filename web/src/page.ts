@@ -39,6 +39,22 @@ export class ConnectionIndicator {
   }
 }
 
+/**
+ * What the indicator shows: the connection's own state, or "catching up" while it is live and
+ * the service is still catching up on a server it reconnected to.
+ */
+export function shownState(
+  connection: ConnectionState,
+  detail: string,
+  servers: readonly { name: string; state: string; message: string }[],
+): { state: ConnectionState; detail: string } {
+  if (connection !== "live") return { state: connection, detail };
+  const behind = servers.filter((s) => s.state === "catching_up");
+  if (behind.length === 0) return { state: connection, detail };
+  const names = behind.map((s) => s.name).join(", ");
+  return { state: "catching_up", detail: `The service is catching up on ${names}.` };
+}
+
 export class Banner {
   constructor(private readonly element: HTMLElement) {}
 

@@ -9,6 +9,18 @@ type Listener = (...args: never[]) => void;
 /** Just enough of a socket.io-client Socket to drive the handlers by hand. */
 class FakeSocket {
   active = true;
+  connected = true;
+  readonly sent: Array<[string, unknown]> = [];
+  /** What the service answers a request with; a rejection stands for a timeout. */
+  answer: () => Promise<unknown> = async () => ({ ok: true, data: null });
+  timeout() {
+    return {
+      emitWithAck: (name: string, data: unknown) => {
+        this.sent.push([name, data]);
+        return this.answer();
+      },
+    };
+  }
   disconnected = 0;
   connects = 0;
   readonly listeners = new Map<string, Listener>();
@@ -36,6 +48,7 @@ class FakeSocket {
 }
 
 function setup(serverId: string | null = null) {
+  const summaries: unknown[] = [];
   const fake = new FakeSocket();
   const seen: { uri: string; options: Record<string, unknown> }[] = [];
   const states: string[] = [];
@@ -49,6 +62,7 @@ function setup(serverId: string | null = null) {
     onSnapshot: (s) => received.push(["snapshot", s]),
     onEvents: (e) => received.push(["events", e]),
     onServerStatus: (s) => received.push(["server_status", s]),
+    onFinishedSince: (s) => summaries.push(s),
     onConnectionState: (state, detail, canRetry) => {
       states.push(`${state}|${detail.text}|${canRetry}`);
       if (detail.refusal) refusals.push(detail.refusal);
@@ -59,10 +73,10 @@ function setup(serverId: string | null = null) {
     token: "t0k",
     config: DEFAULT_CONFIG,
     handlers,
-    resume: () => ({ epoch: "e1", seq: 41 }),
+    resume: () => ({ epoch: "e1", seq: 41, at: "2025-12-03T16:20:01+00:00" }),
     connect,
   });
-  return { fake, seen, states, received, refusals, socket };
+  return { fake, seen, states, received, refusals, socket, summaries };
 }
 
 describe("connectJobStatusSocket", () => {
@@ -79,7 +93,10 @@ describe("connectJobStatusSocket", () => {
     });
     let auth: unknown;
     (seen[0]!.options.auth as (send: (data: object) => void) => void)((data) => (auth = data));
-    expect(auth).toEqual({ token: "t0k", resume: { epoch: "e1", seq: 41 } });
+    expect(auth).toEqual({
+      token: "t0k",
+      resume: { epoch: "e1", seq: 41, at: "2025-12-03T16:20:01+00:00" },
+    });
   });
 
   it("tells the connection state as it changes", () => {
@@ -141,5 +158,50 @@ describe("connectJobStatusSocket", () => {
     fake.fire("snapshot", snapshot());
     fake.fire("job_status_update", event("job_started"));
     expect(received).toEqual([["snapshot", { epoch: "e1", seq: 10, servers: [] }]]);
+  });
+
+  it("hands on the runs that finished while away, for the chosen servers only", () => {
+    const { fake, summaries } = setup("main");
+    const run = { id: 4, status: "failed", started_at: "", duration: 1 };
+    fake.fire("finished_since", {
+      since: "2025-12-03T16:00:00+00:00",
+      reason: "epoch_changed",
+      servers: [
+        { id: "main", runs: [{ job: { id: 1, name: "a" }, run }], error: null },
+        { id: "other", runs: [], error: null },
+      ],
+    });
+    fake.fire("finished_since", "nonsense");
+    expect(summaries).toHaveLength(1);
+    expect((summaries[0] as { servers: { id: string }[] }).servers.map((s) => s.id)).toEqual([
+      "main",
+    ]);
+  });
+
+  it("stops for good when the service ends the session, and says why", () => {
+    const { fake, states, refusals } = setup();
+    fake.fire("connect");
+    fake.fire("session_ended", { code: "auth_invalid", message: "the token was revoked" });
+    fake.fire("disconnect", "io server disconnect");
+    expect(fake.disconnected).toBe(1);
+    expect(states.slice(-1)).toEqual(["failed|the token was revoked (auth_invalid)|false"]);
+    expect(refusals).toEqual([{ code: "auth_invalid", message: "the token was revoked" }]);
+  });
+
+  it("asks for a snapshot with resync and hands it on", async () => {
+    const { fake, socket, received } = setup();
+    fake.answer = async () => ({ ok: true, data: { snapshot: snapshot() } });
+    expect(await socket.resync()).toBe(true);
+    expect(fake.sent).toEqual([["resync", {}]]);
+    expect(received.map((r) => (r as [string, unknown])[0])).toEqual(["snapshot"]);
+
+    fake.answer = async () => ({ ok: false, error: { code: "rate_limited", message: "slow" } });
+    expect(await socket.resync()).toBe(false);
+    fake.answer = () => Promise.reject(new Error("operation has timed out"));
+    expect(await socket.resync()).toBe(false);
+    fake.connected = false;
+    expect(await socket.resync()).toBe(false);
+    expect(fake.sent).toHaveLength(3);
+    expect(received).toHaveLength(1);
   });
 });

@@ -1,13 +1,16 @@
 /** The page's one Socket.IO connection to the `/pgagent` namespace (`connectJobStatusSocket`). */
 
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import type { ResumePoint } from "./model";
 import type { ConnectionState } from "./page";
 import { socketTarget } from "./paths";
 import {
   decodeEvents,
+  decodeFinishedSince,
   decodeServerStatus,
   decodeSnapshot,
   type ClientConfig,
+  type FinishedSince,
   type JobEvent,
   type ServerStatus,
   type Snapshot,
@@ -19,6 +22,8 @@ export interface ConnectionDetail {
   /** `websocket` or `polling` (HTTP long-polling), once connected. */
   transport?: string;
   refusal?: { code: string; message: string };
+  /** The service ended a session it had accepted (`session_ended`): the token lapsed. */
+  ended?: boolean;
 }
 
 export interface JobStatusHandlers {
@@ -26,6 +31,8 @@ export interface JobStatusHandlers {
   onSnapshot(snapshot: Snapshot): void;
   onEvents(events: JobEvent[]): void;
   onServerStatus(status: ServerStatus): void;
+  /** The runs that ended while the page was away, after the snapshot of a late resume. */
+  onFinishedSince?(summary: FinishedSince): void;
   /** `canRetry` is false when trying again cannot help, as with a refused token. */
   onConnectionState(state: ConnectionState, detail: ConnectionDetail, canRetry: boolean): void;
 }
@@ -39,7 +46,7 @@ export interface ConnectOptions {
   config: ClientConfig;
   handlers: JobStatusHandlers;
   /** The last event seen, sent on reconnect so that the service can replay what was missed. */
-  resume?: () => { epoch: string; seq: number } | null;
+  resume?: () => ResumePoint | null;
   /** Logs every event in and out when the service runs with `debug`. */
   log?: (message: string, ...values: unknown[]) => void;
   connect?: Connect;
@@ -48,8 +55,16 @@ export interface ConnectOptions {
 export interface JobStatusSocket {
   /** Connects again after the connection failed for good. */
   reconnect(): void;
+  /**
+   * Asks the service for the whole state again (`resync` without a position, so that the
+   * answer is a snapshot) and hands it to `onSnapshot`. Resolves false when it could not.
+   */
+  resync(): Promise<boolean>;
   close(): void;
 }
+
+/** How long a `resync` may wait for its answer, in ms. */
+const RESYNC_TIMEOUT = 20_000;
 
 /** How long a reconnected socket may stay quiet before it counts as caught up, in ms. */
 const CATCH_UP_GRACE = 3000;
@@ -182,6 +197,25 @@ export function connectJobStatusSocket(
     if (catchingUp) tellLive();
   });
 
+  socket.on("finished_since", (payload: unknown) => {
+    const summary = decodeFinishedSince(payload);
+    if (!summary) return;
+    const servers = summary.servers.filter((s) => mine(s.id));
+    handlers.onFinishedSince?.({ ...summary, servers });
+  });
+
+  // The token was revoked or expired under a live socket: the service disconnects it next.
+  // Trying again would be refused, so the page stops here and says why.
+  socket.on("session_ended", (payload: unknown) => {
+    const refusal = readRefusal(payload) ?? { code: "auth_invalid", message: "" };
+    const message = refusal.message || "The service ended this session.";
+    closed = true;
+    socket.disconnect();
+    const text = `${message} (${refusal.code})`;
+    const detail = { text, refusal: { code: refusal.code, message }, ended: true };
+    handlers.onConnectionState("failed", detail, false);
+  });
+
   socket.on("server_status", (payload: unknown) => {
     const status = decodeServerStatus(payload);
     if (status && mine(status.server.id)) handlers.onServerStatus(status);
@@ -192,6 +226,20 @@ export function connectJobStatusSocket(
       closed = false;
       tell("connecting", "");
       socket.connect();
+    },
+    async resync() {
+      if (closed || !socket.connected) return false;
+      let answer: unknown;
+      try {
+        answer = await socket.timeout(RESYNC_TIMEOUT).emitWithAck("resync", {});
+      } catch {
+        return false;
+      }
+      const reply = answer as { ok?: unknown; data?: { snapshot?: unknown } } | null;
+      const snapshot = reply?.ok === true ? decodeSnapshot(reply.data?.snapshot) : null;
+      if (!snapshot) return false;
+      handlers.onSnapshot({ ...snapshot, servers: snapshot.servers.filter((s) => mine(s.id)) });
+      return true;
     },
     close() {
       closed = true;

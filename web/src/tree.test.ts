@@ -57,6 +57,58 @@ describe("setupJobStatusListener", () => {
     expect(job.querySelector(".job-status")?.classList.contains("status-succeeded")).toBe(true);
   });
 
+  it("tells every server state in words, with the service's message", () => {
+    const unreachable = snapshot([]);
+    unreachable.servers[0] = {
+      ...unreachable.servers[0]!,
+      state: "unreachable",
+      message: "connection refused",
+    };
+    store.dispatch({ type: "snapshot", snapshot: unreachable });
+    drawFrames();
+    const server = root.querySelector<HTMLElement>('.server[data-server-id="main"]')!;
+    const badge = () => server.querySelector(".server-state")?.textContent;
+    const message = () => server.querySelector<HTMLElement>(".server-message")!;
+    expect(server.dataset.state).toBe("unreachable");
+    expect(badge()).toBe("Unreachable");
+    expect(message().textContent).toBe("connection refused");
+    expect(server.querySelector(".tree-empty")?.textContent).toBe(
+      "The jobs show once the service has read this server.",
+    );
+
+    const status = (state: string, message = "") => ({
+      server: { id: "main", name: "Main server" },
+      state,
+      message,
+    });
+    const labels: Record<string, string> = {
+      catching_up: "Catching up",
+      polling: "Polling",
+      not_installed: "pgAgent not installed",
+      permission_denied: "Permission denied",
+      unsupported_version: "Unsupported pgAgent version",
+      connecting: "Connecting",
+    };
+    for (const [state, label] of Object.entries(labels)) {
+      const words = `the service says ${state}`;
+      store.dispatch({ type: "server_status", status: status(state, words) });
+      drawFrames();
+      expect(server.dataset.state).toBe(state);
+      expect(badge()).toBe(label);
+      expect(message().textContent).toBe(words);
+      expect(message().hidden).toBe(false);
+    }
+
+    // A state without a message still says what it means; live says nothing more.
+    store.dispatch({ type: "server_status", status: status("permission_denied") });
+    drawFrames();
+    expect(message().textContent).toBe("The service's role may not read pgAgent's tables.");
+    store.dispatch({ type: "server_status", status: status("live") });
+    drawFrames();
+    expect(badge()).toBe("Live");
+    expect(message().hidden).toBe(true);
+  });
+
   it("tells the server's live agents, and warns when there is none", () => {
     const state = snapshot();
     state.servers[0]!.agents = [{ pid: 1, host: "db1", alive: true }];

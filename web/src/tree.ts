@@ -2,7 +2,14 @@
 
 import type { JobActions } from "./actions";
 import type { ServerClock } from "./clock";
-import { formatDuration, formatTime, serverStateLabel, statusClass, statusLabel } from "./format";
+import {
+  formatDuration,
+  formatTime,
+  serverStateLabel,
+  serverStateMeaning,
+  statusClass,
+  statusLabel,
+} from "./format";
 import {
   displayStatus,
   queueNote,
@@ -282,10 +289,17 @@ class TreeView {
       view.name.textContent = server.name;
       view.state.textContent = serverStateLabel(server.state);
       view.state.dataset.state = server.state;
-      view.message.textContent = server.message;
-      view.message.hidden = !server.message;
+      const meaning = serverStateMeaning(server.state);
+      view.state.title = meaning;
+      // In words beyond the badge: the service's message, or what a quiet state means.
+      const words = server.state === "live" ? server.message : server.message || meaning;
+      view.message.textContent = words;
+      view.message.hidden = !words;
       view.count.textContent = `(${server.jobs.length})`;
       this.drawAgents(view, server);
+      view.empty.textContent = server.jobsLoaded
+        ? "No jobs."
+        : "The jobs show once the service has read this server.";
       view.empty.hidden = server.jobs.length > 0;
     }
 

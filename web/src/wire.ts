@@ -151,6 +151,8 @@ export interface Progress {
   done: number;
   total: number;
   elapsed: number;
+  /** Set when a publisher sent it: its `occurred_at` is the service's clock, not the database's. */
+  published_by?: string;
 }
 
 /** One `job_status_update` event. Unknown types are ignored, so `type` stays a string. */
@@ -179,6 +181,23 @@ export interface ServerStatus {
   server: ServerRef;
   state: string;
   message: string;
+}
+
+/** A run that ended while the page was away, as `finished_since` lists it. */
+export interface FinishedRun {
+  job: { id: number; name: string };
+  run: { id: number; status: string; started_at: string; duration: number | null };
+}
+
+/**
+ * `finished_since`: sent after the snapshot of a client that resumed too late for the replay
+ * window, with the runs of each server that ended after `since` (`error` when one could not
+ * be read).
+ */
+export interface FinishedSince {
+  since: string;
+  reason: string;
+  servers: { id: string; runs: FinishedRun[]; error: string | null }[];
 }
 
 export type NotificationPosition = "top-right" | "top-left" | "bottom-right" | "bottom-left";
@@ -384,7 +403,9 @@ function decodeProgress(value: unknown): Progress | undefined {
   const done = f && int(f.done);
   const total = f && int(f.total);
   if (!f || done === null || total === null) return undefined;
-  return { done, total, elapsed: num(f.elapsed) ?? 0 };
+  const progress: Progress = { done, total, elapsed: num(f.elapsed) ?? 0 };
+  if (typeof f.published_by === "string") progress.published_by = f.published_by;
+  return progress;
 }
 
 /** Decodes one event; null when it lacks its type, server, job or run. */
@@ -536,4 +557,34 @@ export function decodeRunPage(value: unknown): RunPage {
     };
   });
   return { runs, next_before: int(f.next_before) };
+}
+
+function decodeFinishedRun(value: unknown): FinishedRun | null {
+  const f = fields(value);
+  const job = f && fields(f.job);
+  const run = f && fields(f.run);
+  const jobId = job && int(job.id);
+  const runId = run && int(run.id);
+  if (!job || !run || jobId === null || runId === null) return null;
+  return {
+    job: { id: jobId, name: text(job.name, `job ${jobId}`) },
+    run: {
+      id: runId,
+      status: text(run.status, "unknown"),
+      started_at: text(run.started_at),
+      duration: num(run.duration),
+    },
+  };
+}
+
+export function decodeFinishedSince(value: unknown): FinishedSince | null {
+  const f = fields(value);
+  if (!f || !Array.isArray(f.servers)) return null;
+  const servers = list(f.servers, (item) => {
+    const s = fields(item);
+    if (!s || typeof s.id !== "string") return null;
+    const error = typeof s.error === "string" && s.error ? s.error : null;
+    return { id: s.id, runs: list(s.runs, decodeFinishedRun), error };
+  });
+  return { since: text(f.since), reason: text(f.reason), servers };
 }

@@ -1,6 +1,8 @@
 """Routes of the REST API: servers, jobs, a job's details, and run now."""
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import psycopg
@@ -74,6 +76,17 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
             raise ApiError(404, "not_found", f"no server {server_id!r}")
         return hub.watchers[server_id]
 
+    @contextlib.contextmanager
+    def answering(server_id: str) -> Iterator[None]:
+        """Answer a vanished job or run with 404 and a failing server with 503."""
+        try:
+            yield
+        except (JobNotFoundError, RunNotFoundError) as exc:
+            raise ApiError(404, "not_found", str(exc)) from None
+        except psycopg.Error as exc:
+            message = guard.redactor.text(_unreachable(server_id, exc))
+            raise ApiError(503, "server_unreachable", message) from None
+
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
     @router.get("/config", summary="Settings the page needs")
@@ -91,14 +104,8 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
 
     @router.get("/servers/{server_id}/jobs/{job_id}", summary="A job with steps and schedules")
     async def get_job(server_id: str, job_id: int, request: Request) -> dict[str, Any]:
-        try:
+        with answering(server_id):
             state, detail = await watcher(server_id, request).job_detail(job_id)
-        except JobNotFoundError as exc:
-            raise ApiError(404, "not_found", str(exc)) from None
-        except psycopg.Error as exc:
-            raise ApiError(
-                503, "server_unreachable", guard.redactor.text(_unreachable(server_id, exc))
-            ) from None
 
         # Steps' connection strings and outputs may carry passwords: nothing leaves unmasked.
         job_class, created, changed = detail.facts or ("", None, None)
@@ -127,26 +134,14 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
     @router.post("/servers/{server_id}/jobs/{job_id}/run", status_code=202, summary="Run a job now")
     async def run_job(server_id: str, job_id: int, request: Request) -> dict[str, bool]:
         allow(request, "operate", "run now")
-        try:
+        with answering(server_id):
             await watcher(server_id, request).run_now(job_id)
-        except JobNotFoundError as exc:
-            raise ApiError(404, "not_found", str(exc)) from None
-        except psycopg.Error as exc:
-            raise ApiError(
-                503, "server_unreachable", guard.redactor.text(_unreachable(server_id, exc))
-            ) from None
         return {"ok": True}
 
     @router.get("/servers/{server_id}/runs/{run_id}", summary="A run with all its step runs")
     async def get_run(server_id: str, run_id: int, request: Request) -> RunDetail:
-        try:
+        with answering(server_id):
             detail = await watcher(server_id, request).run_detail(run_id)
-        except RunNotFoundError as exc:
-            raise ApiError(404, "not_found", str(exc)) from None
-        except psycopg.Error as exc:
-            raise ApiError(
-                503, "server_unreachable", guard.redactor.text(_unreachable(server_id, exc))
-            ) from None
         return guard.redactor.value(detail)
 
     @router.get(
@@ -156,14 +151,8 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
     async def get_step_output(
         server_id: str, run_id: int, step_run_id: int, request: Request
     ) -> StepOutput:
-        try:
+        with answering(server_id):
             output = await watcher(server_id, request).step_output(run_id, step_run_id)
-        except RunNotFoundError as exc:
-            raise ApiError(404, "not_found", str(exc)) from None
-        except psycopg.Error as exc:
-            raise ApiError(
-                503, "server_unreachable", guard.redactor.text(_unreachable(server_id, exc))
-            ) from None
         return guard.redactor.value(output)
 
     return router

@@ -148,3 +148,53 @@ async def test_a_revoked_token_ends_the_page_session_in_words(
         await snap(page, "reconnect-session-ended")
         await page.reload()
         await expect(page.locator("#message")).to_contain_text("needs its access token")
+
+
+async def test_a_page_cut_off_for_a_while_gets_the_missed_events_once(
+    cluster: Cluster, agent: Agent, page: Page
+) -> None:
+    conninfo = cluster.conninfo()
+    job_id = create_job(conninfo, "cut off: runs", [StepSpec("one", "sql", "SELECT 1")])
+    state = page.locator("#connection-state")
+    node = page.locator(f'li.job[data-server-id="main"][data-job-id="{job_id}"]')
+    succeeded = page.locator(f'.notification[data-type="job_succeeded"][data-job-id="{job_id}"]')
+    history = page.locator("#history .history-entry", has_text="cut off: runs").filter(
+        has=page.locator("strong", has_text="Job succeeded")
+    )
+
+    async with running_service({"main": conninfo}, notification_duration=0) as service:
+        await page.goto(f"{service.url}/#token={TOKEN}")
+        await expect(state).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        # A first run gives the page an event to resume from.
+        run_job_now(conninfo, job_id)
+        await expect(succeeded).to_have_count(1, timeout=WAIT_MS)
+        await expect(history).to_have_count(1)
+
+        # The network goes; the service keeps running, so the events stay in its window.
+        await page.context.set_offline(True)
+        await expect(state).not_to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        run_job_now(conninfo, job_id)
+        async with asyncio.timeout(60):
+            while len(runs_of(conninfo, job_id)) < 2 or "r" in runs_of(conninfo, job_id):
+                await asyncio.sleep(0.2)
+        await page.wait_for_timeout(2000)  # a look or two of the watcher
+        await page.context.set_offline(False)
+
+        await expect(state).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        await expect(succeeded).to_have_attribute("data-count", "2", timeout=WAIT_MS)
+        await expect(node).to_have_attribute("data-status", "succeeded")
+        await page.wait_for_timeout(3000)
+        await snap(page, "reconnect-replayed")
+        await expect(succeeded).to_have_count(1)
+        await expect(history).to_have_count(2)
+        # Replayed, not summed up: a summary comes only after a snapshot.
+        await expect(page.locator('.notification[data-type="finished_since"]')).to_have_count(0)
+
+
+def runs_of(conninfo: str, job_id: int) -> list[str]:
+    """The status letters of the job's runs."""
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute(
+            "SELECT jlgstatus FROM pgagent.pga_joblog WHERE jlgjobid = %s", (job_id,)
+        ).fetchall()
+    return [row[0] for row in rows]

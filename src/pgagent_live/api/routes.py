@@ -138,6 +138,20 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
             await watcher(server_id, request).run_now(job_id)
         return {"ok": True}
 
+    @router.post("/servers/{server_id}/jobs/{job_id}/enable", summary="Enable a job")
+    async def enable_job(server_id: str, job_id: int, request: Request) -> dict[str, bool]:
+        allow(request, "operate", "enable")
+        with answering(server_id):
+            await watcher(server_id, request).set_enabled(job_id, True)
+        return {"ok": True}
+
+    @router.post("/servers/{server_id}/jobs/{job_id}/disable", summary="Disable a job")
+    async def disable_job(server_id: str, job_id: int, request: Request) -> dict[str, bool]:
+        allow(request, "operate", "disable")
+        with answering(server_id):
+            await watcher(server_id, request).set_enabled(job_id, False)
+        return {"ok": True}
+
     @router.get("/servers/{server_id}/runs/{run_id}", summary="A run with all its step runs")
     async def get_run(server_id: str, run_id: int, request: Request) -> RunDetail:
         with answering(server_id):

@@ -1,7 +1,9 @@
 """The Socket.IO namespace ``/pgagent``: who may connect, what each client sees and may ask."""
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -55,6 +57,12 @@ class Resync(_Request):
 class RunNow(_Request):
     server: str = Field(min_length=1, max_length=200)
     job: int = Field(ge=1, le=2**31 - 1)
+
+
+class SetEnabled(_Request):
+    server: str = Field(min_length=1, max_length=200)
+    job: int = Field(ge=1, le=2**31 - 1)
+    enabled: bool
 
 
 class PublishProgress(_Request):
@@ -187,11 +195,13 @@ class PgAgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return self._resync(session, _parse(Resync, data if data is not None else {}))
         if event == "run_now":
             return await self._run_now(session, _parse(RunNow, data))
+        if event == "set_enabled":
+            return await self._set_enabled(session, _parse(SetEnabled, data))
         if event == "job_status_update":
             return await self._publish(session, _parse(PublishProgress, data))
         raise RequestError(
             "unknown_event",
-            "expected subscribe, unsubscribe, resync, run_now or job_status_update, "
+            "expected subscribe, unsubscribe, resync, run_now, set_enabled or job_status_update, "
             f"found {event[:50]!r}",
         )
 
@@ -213,6 +223,32 @@ class PgAgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self._leave(sid, session, request.server)
         return ok()
 
+    async def _set_enabled(self, session: Session, request: SetEnabled) -> Ack:
+        self._allowed(session, "operate", "set_enabled")
+        watcher = self.hub.watchers[self._visible(session, request.server)]
+        with self._answering(request.server):
+            await watcher.set_enabled(request.job, request.enabled)
+        logger.info(
+            "job %s on %s %s by token %s",
+            request.job,
+            request.server,
+            "enabled" if request.enabled else "disabled",
+            session.principal.token_id,
+        )
+        return ok()
+
+    @contextlib.contextmanager
+    def _answering(self, server_id: str) -> Iterator[None]:
+        """Answer a vanished job with not_found and a failing server with server_unreachable."""
+        try:
+            yield
+        except JobNotFoundError as exc:
+            raise RequestError("not_found", str(exc)) from None
+        except psycopg.Error as exc:
+            first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            message = f"server {server_id!r} did not answer: {first}"
+            raise RequestError("server_unreachable", self.guard.redactor.text(message)) from None
+
     def _resync(self, session: Session, request: Resync) -> Ack:
         missed = self.hub.replay(request.epoch, request.seq, session.follows)
         if missed is not None:
@@ -222,14 +258,8 @@ class PgAgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _run_now(self, session: Session, request: RunNow) -> Ack:
         self._allowed(session, "operate", "run_now")
         watcher = self.hub.watchers[self._visible(session, request.server)]
-        try:
+        with self._answering(request.server):
             await watcher.run_now(request.job)
-        except JobNotFoundError as exc:
-            raise RequestError("not_found", str(exc)) from None
-        except psycopg.Error as exc:
-            first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-            message = f"server {request.server!r} did not answer: {first}"
-            raise RequestError("server_unreachable", self.guard.redactor.text(message)) from None
         logger.info(
             "run now of job %s on %s by token %s",
             request.job,

@@ -132,6 +132,12 @@ async def run_now(conn: Connection, job_id: int) -> bool:
     return await cur.fetchone() is not None
 
 
+async def set_enabled(conn: Connection, job_id: int, enabled: bool) -> bool:
+    """Enable or disable a job; False when there is no such job."""
+    cur = await conn.execute(query("set_enabled"), {"job": job_id, "enabled": enabled})
+    return await cur.fetchone() is not None
+
+
 async def agents(conn: Connection) -> list[AgentRow]:
     cur = await conn.execute(query("agents"))
     return [

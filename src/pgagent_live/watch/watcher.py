@@ -209,6 +209,13 @@ class Watcher:
                 raise JobNotFoundError(f"no job {job_id} on server {self.server['id']!r}")
         logger.info("run now asked for job %s on %s", job_id, self.server["id"])
 
+    async def set_enabled(self, job_id: int, enabled: bool) -> None:
+        async with await self._connect(read_only=False) as conn:
+            if not await reads.set_enabled(conn, job_id, enabled):
+                raise JobNotFoundError(f"no job {job_id} on server {self.server['id']!r}")
+        verb = "enabled" if enabled else "disabled"
+        logger.info("job %s on %s %s", job_id, self.server["id"], verb)
+
     async def _connect(
         self, *, read_only: bool, application_name: str = "pgagent-live"
     ) -> AsyncConnection[tuple[Any, ...]]:

@@ -56,6 +56,7 @@ async def test_a_server_unreachable_at_start_shows_its_jobs_once_it_comes_up(
             await expect(server.locator(".server-state")).to_have_text("Unreachable")
             await expect(server.locator(".server-message")).not_to_be_empty()
             await expect(server.locator(".tree-empty")).to_contain_text("once the service has")
+            await expect(server.locator(".server-agents")).to_be_hidden()
             await expect(node).to_have_count(0)
             await snap(page, "reconnect-server-unreachable")
 

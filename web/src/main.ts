@@ -202,6 +202,9 @@ async function start(): Promise<void> {
   let beforeSnapshot: TreeState = store.get();
 
   // One `resync` at a time; statuses that ask for one meanwhile get one more after it.
+  // A known shortcoming: `resync` answers with the snapshot of every server followed, not of
+  // the one that came up, which costs more on a large tree; it happens only when a server
+  // is read again after a gap.
   let resyncing = false;
   let resyncAgain = false;
   const resync = async (): Promise<void> => {

@@ -105,6 +105,11 @@ export const emptyState: TreeState = {
 /** Server states in which the service reads the server, so that its jobs are known. */
 const WATCHED_STATES = new Set(["live", "polling", "catching_up"]);
 
+/** Whether the service reads the server in this state: what it says of jobs and agents holds. */
+export function isWatched(state: string): boolean {
+  return WATCHED_STATES.has(state);
+}
+
 const TERMINAL_EVENTS: Record<string, string> = {
   job_succeeded: "succeeded",
   job_failed: "failed",
@@ -206,6 +211,10 @@ const OPEN_RUN_STATUSES = new Set(["running", "stuck"]);
 /**
  * A time no later than the snapshot: the latest start or end of a run it shows, a second
  * early, since the end is a start plus a rounded duration. Null when it shows no run.
+ *
+ * A known shortcoming: the snapshot carries no database time of its own, so a page that saw
+ * no run and no event has no `at` to send, and a late resume then gets no summary of the
+ * runs that ended meanwhile (their new states are in the snapshot all the same).
  */
 function snapshotTime(snapshot: Snapshot): string | null {
   let latest = Number.NEGATIVE_INFINITY;

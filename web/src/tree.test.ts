@@ -61,6 +61,7 @@ describe("setupJobStatusListener", () => {
     const unreachable = snapshot([]);
     unreachable.servers[0] = {
       ...unreachable.servers[0]!,
+      agents: [],
       state: "unreachable",
       message: "connection refused",
     };
@@ -75,6 +76,9 @@ describe("setupJobStatusListener", () => {
     expect(server.querySelector(".tree-empty")?.textContent).toBe(
       "The jobs show once the service has read this server.",
     );
+    // Its agents are not known while it cannot be read: none is not said.
+    expect(server.querySelector<HTMLElement>(".server-agents")?.hidden).toBe(true);
+    expect(server.dataset.agents).toBeUndefined();
 
     const status = (state: string, message = "") => ({
       server: { id: "main", name: "Main server" },

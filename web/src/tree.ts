@@ -12,6 +12,7 @@ import {
 } from "./format";
 import {
   displayStatus,
+  isWatched,
   queueNote,
   stepOf,
   type JobNode,
@@ -327,7 +328,9 @@ class TreeView {
   /** The server's live agents, from the snapshot and `agent_online` / `agent_offline`. */
   private drawAgents(view: ServerView, server: ServerNode): void {
     const target = view.agents;
-    const live = server.agents?.filter((a) => a.alive) ?? null;
+    // A server the service cannot read has no known agents, not none: say nothing of them.
+    const known = isWatched(server.state) ? server.agents : null;
+    const live = known?.filter((a) => a.alive) ?? null;
     setData(view.element, "agents", live ? String(live.length) : null);
     target.hidden = live === null;
     if (!live) return;

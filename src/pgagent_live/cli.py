@@ -102,6 +102,8 @@ def demo_command(
     debug: bool | None,
 ) -> None:
     """Run a private PostgreSQL with the real pgAgent daemon and sample jobs, and serve it."""
+    from pgagent_live.demo.agent import AgentError
+    from pgagent_live.demo.cluster import ClusterError
     from pgagent_live.demo.environment import default_data_dir, demo_environment
 
     flags = {"host": host, "websocket_port": port, "token": token, "debug_mode": debug}
@@ -111,9 +113,12 @@ def demo_command(
     directory = data_dir or default_data_dir()
     _terminate_as_exit()
     click.echo(f"starting the demo cluster in {directory}", err=True)
-    with demo_environment(directory) as demo:
-        entry = ServerEntry(conninfo=demo.conninfo, name="pgAgent demo")
-        _run(settings.model_copy(update={"servers": {"demo": entry}}), checked=True)
+    try:
+        with demo_environment(directory) as demo:
+            entry = ServerEntry(conninfo=demo.conninfo, name="pgAgent demo")
+            _run(settings.model_copy(update={"servers": {"demo": entry}}), checked=True)
+    except (ClusterError, AgentError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _settings(config_file: Path | None, flags: dict[str, Any]) -> Settings:

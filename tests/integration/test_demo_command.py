@@ -67,3 +67,27 @@ def test_demo_twice_keeps_its_jobs_and_leaves_no_process(
     assert names[0] == names[1]
     assert len(names[0]) == 4
     assert all(name.startswith("demo: ") for name in names[0])
+
+
+def test_a_second_demo_in_the_same_directory_leaves_the_first_alone(
+    reachable_tmp_path: Path,
+) -> None:
+    data_dir = reachable_tmp_path / "demo"
+    first, url = start_demo(data_dir, free_port(), reachable_tmp_path / "first.log")
+    try:
+        command = [sys.executable, "-m", "pgagent_live", "demo", "--data-dir", str(data_dir)]
+        second = subprocess.run(
+            [*command, "--port", str(free_port())],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+        assert second.returncode == 1
+        assert "expected no server running" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert len(demo_jobs(url)) == 4
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.wait(timeout=60)

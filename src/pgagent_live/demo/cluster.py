@@ -88,8 +88,9 @@ class Cluster:
         logger.info("started cluster %s on port %d", self.pgdata, port)
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Stop the server with a fast shutdown; nothing happens when it is not running."""
-        if not self.running:
+        """Stop the server this object started, with a fast shutdown; else do nothing."""
+        # A server found running in the data directory belongs to someone else: leave it be.
+        if self._port is None or not self.running:
             self._port = None
             return
 

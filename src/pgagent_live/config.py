@@ -1,6 +1,7 @@
 """Settings: a TOML file, then ``PGAGENT_LIVE_*`` environment variables, then flags."""
 
 import ipaddress
+import ssl
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from pydantic_settings import (
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from pgagent_live.security.ratelimit import parse_limit
@@ -170,6 +172,22 @@ class Settings(BaseSettings):
     def _tls_pair(self) -> "Settings":
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("expected both TLS_CERT and TLS_KEY, or neither")
+        if self.tls_cert is None or self.tls_key is None:
+            return self
+
+        # Load them now: a bad file is a settings error, not a failure once serving.
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+        except ssl.SSLError as exc:
+            raise ValueError(
+                f"expected TLS_CERT to be a PEM certificate and TLS_KEY its key, found {exc.reason}"
+            ) from None
+        except OSError as exc:
+            where = exc.filename or f"{self.tls_cert} or {self.tls_key}"
+            reason = exc.strerror or str(exc)
+            expected = "expected readable TLS_CERT and TLS_KEY files"
+            raise ValueError(f"{expected}: {where}: {reason}") from None
         return self
 
     def client_config(self) -> dict[str, Any]:
@@ -213,6 +231,9 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
         return Settings.model_validate(_FileSettings(**given).model_dump())
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    except SettingsError as exc:
+        hint = 'a list or table in the environment is written as JSON, e.g. \'["a", "b"]\''
+        raise ConfigError(f"invalid settings: {exc}: {hint}") from None
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -229,7 +250,7 @@ def _read_file(path: Path) -> dict[str, Any]:
 def _describe(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]).upper()
+        where = ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
         found = error.get("input")
 
         # A server entry holds a connection string, which may hold a password.

@@ -141,6 +141,12 @@ async def test_hostile_text_is_shown_as_text_in_the_tree_details_and_history(
     async with running_service({"main": conninfo}) as service:
         await page.goto(f"{service.url}/#token={TOKEN}")
         node = page.locator(f'li.job[data-job-id="{job_id}"]')
+
+        # Run only once the page is live, or the run may end before it listens.
+        await expect(node).to_be_visible(timeout=WAIT_MS)
+        await expect(page.locator("#connection-state")).to_have_attribute(
+            "data-state", "live", timeout=WAIT_MS
+        )
         run_job_now(conninfo, job_id)
         await expect(node).to_have_attribute("data-status", "succeeded", timeout=WAIT_MS)
 

@@ -135,3 +135,34 @@ def test_an_unparsable_connection_string_is_refused_without_echo(tmp_path: Path)
         load_settings(path)
 
     assert "Uri-Pass-4410" not in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["ALLOWED_ORIGINS", "TRUSTED_PROXIES", "TOKENS"])
+def test_a_list_in_the_environment_that_is_no_json_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(f"PGAGENT_LIVE_{name}", "https://a.example")
+
+    with pytest.raises(ConfigError, match="written as JSON"):
+        load_settings()
+
+
+def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:
+    cert = tmp_path / "nope-cert.pem"
+
+    with pytest.raises(ConfigError, match=r"nope-cert\.pem"):
+        load_settings(tls_cert=cert, tls_key=tmp_path / "nope-key.pem")
+
+
+def test_tls_files_that_are_no_pem_are_a_clear_error(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("garbage")
+    key.write_text("garbage")
+
+    with pytest.raises(ConfigError, match="PEM certificate"):
+        load_settings(tls_cert=cert, tls_key=key)
+
+
+def test_half_a_tls_pair_names_both_settings(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"SETTINGS: .*TLS_CERT and TLS_KEY"):
+        load_settings(tls_cert=tmp_path / "cert.pem")

@@ -227,6 +227,21 @@ def test_a_renamed_job_is_named_anew_in_later_events() -> None:
     assert events[-1]["job"]["name"] == "nightly v2"
 
 
+def test_a_finished_run_carries_the_next_run_of_its_job() -> None:
+    tracker = fresh()
+    tracker.apply(look([run("r")], []))
+
+    due = replace(IDLE, next_run=T0 + timedelta(minutes=1))
+    events = tracker.apply(look([run("s", duration=1.0)], [], job=due))
+
+    final = events[-1]
+    assert final["type"] == "job_succeeded"
+    assert "state" in final
+    assert final["state"]["next_run"] == (T0 + timedelta(minutes=1)).isoformat()
+    assert final["state"]["last_run"] is not None
+    assert final["state"]["last_run"]["status"] == "succeeded"
+
+
 def sql_log(log_id: int, letter: str, result: int | None, output: str = "") -> StepLogRow:
     return replace(log(log_id, 1, letter, result, output), name="a extract", kind="s")
 

@@ -36,6 +36,17 @@ describe("reduce", () => {
     expect(state.servers[0]!.jobs.map((j) => j.name)).toEqual(["a", "b"]);
   });
 
+  it("takes the next run that a run's final event carries", () => {
+    const before = jobState({ next_run: "2026-12-03T18:06:00+00:00" });
+    let state = run({ type: "snapshot", snapshot: snapshot([before]) });
+
+    state = reduce(state, events(event("job_started")));
+    const after = jobState({ next_run: "2026-12-03T18:07:00+00:00" });
+    state = reduce(state, events(event("job_succeeded", { state: after })));
+
+    expect(job(state).next_run).toBe("2026-12-03T18:07:00+00:00");
+  });
+
   it("follows a run from start to success, step k of n on the way", () => {
     let state = run({ type: "snapshot", snapshot: snapshot() });
 

@@ -488,7 +488,9 @@ function applyRunEvent(job: JobNode, event: JobEvent, terminal: string | undefin
       terminal === "failed" && run.status === "internal_error" ? "internal_error" : terminal;
     lastRun = { ...lastRun, status, duration: run.duration };
     if (event.error !== undefined) error = event.error;
-    return { ...job, status, last_run: lastRun, step, error };
+    // The run's end moved the job's next run; the event says where to.
+    const next_run = event.state ? event.state.next_run : job.next_run;
+    return { ...job, status, last_run: lastRun, step, error, next_run };
   }
   return { ...job, status: "running", last_run: { ...lastRun, status: "running" }, step, error };
 }

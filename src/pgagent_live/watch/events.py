@@ -134,7 +134,7 @@ class Event(TypedDict):
     changes: NotRequired[list[str]]
     """For ``job_changed``: what changed (``created``, ``name``, ``steps``, ...)."""
     state: NotRequired["JobState"]
-    """For ``job_changed``: the job as the tree now draws it."""
+    """For ``job_changed`` and a run's final event: the job as the tree now draws it."""
     agent: NotRequired[AgentRef]
     """For ``agent_online`` and ``agent_offline``."""
 

@@ -298,6 +298,11 @@ class Tracker:
         newest = self.last_runs.get(run.job_id)
         if newest is None or newest.id <= run.id:
             self.last_runs[run.job_id] = run
+
+        # The run's end moves the job's next run: the final event carries the job as it is now.
+        job = self.jobs.get(run.job_id)
+        if status.finished and job is not None and events:
+            events[-1]["state"] = self._job_state(job)
         return events
 
     def _finish(self, run: RunRow, track: _OpenRun, now: datetime) -> list[Event]:

@@ -14,10 +14,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pgagent_live import __version__
-from pgagent_live.api.errors import ApiError, api_error_handler, validation_error_handler
+from pgagent_live.api.errors import (
+    ApiError,
+    api_error_handler,
+    http_error_handler,
+    validation_error_handler,
+)
 from pgagent_live.api.history import build_history_router
 from pgagent_live.api.routes import build_router
 from pgagent_live.config import Settings
@@ -143,6 +149,7 @@ def create_app(
     api.state.hub = hub
     api.add_exception_handler(ApiError, api_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
+    api.add_exception_handler(StarletteHTTPException, http_error_handler)
     router = build_router(settings, hub, guard)
     router.include_router(build_history_router(hub))  # under the same prefix and token check
     api.include_router(router)

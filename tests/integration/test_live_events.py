@@ -127,6 +127,7 @@ async def test_the_rest_api_lists_jobs_and_runs_one_now(cluster: Cluster, agent:
             missing = await http.get("/api/v1/servers/main/jobs/999999")
             no_server = await http.get("/api/v1/servers/nope/jobs")
             config = (await http.get("/api/v1/config")).json()
+            nowhere = await http.get("/api/v1/no/such/path")
         await client.wait_for(finished(job_id))
 
     assert [s["id"] for s in servers] == ["main"]
@@ -138,6 +139,7 @@ async def test_the_rest_api_lists_jobs_and_runs_one_now(cluster: Cluster, agent:
     assert missing.json()["code"] == "not_found"
     assert no_server.status_code == 404
     assert config["socket"]["reconnectionAttempts"] == 10
+    assert (nowhere.status_code, nowhere.json()["code"]) == (404, "not_found")
     assert client.of_job(job_id)[-1]["type"] == "job_succeeded"
 
 

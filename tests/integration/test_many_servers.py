@@ -64,6 +64,7 @@ async def test_a_stopped_or_silent_server_holds_up_no_other(
                 while (later := await states(http))["silent"] == "connecting":
                     await asyncio.sleep(0.5)
             main_jobs = (await http.get("/api/v1/servers/main/jobs")).json()
+            stopped_jobs = await http.get("/api/v1/servers/stopped/jobs")
 
     assert while_silent["main"] == "live"
     assert while_silent["silent"] == "connecting"
@@ -74,6 +75,7 @@ async def test_a_stopped_or_silent_server_holds_up_no_other(
     assert later["silent"] == "unreachable"
     assert later["main"] == "live"
     assert next(job for job in main_jobs if job["id"] == job_id)["status"] == "succeeded"
+    assert (stopped_jobs.status_code, stopped_jobs.json()["code"]) == (503, "server_unreachable")
 
 
 async def states(http: httpx.AsyncClient) -> dict[str, str]:

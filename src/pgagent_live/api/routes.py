@@ -100,7 +100,13 @@ def build_router(settings: Settings, hub: Hub, guard: Guard) -> APIRouter:
 
     @router.get("/servers/{server_id}/jobs", summary="A server's jobs with their last run")
     async def list_jobs(server_id: str, request: Request) -> list[JobState]:
-        return watcher(server_id, request).job_states()
+        found = watcher(server_id, request)
+
+        # An empty list would read as "no jobs" for a server that was never read.
+        if not found.seeded:
+            message = f"server {server_id!r} has not been read yet: it is {found.state}"
+            raise ApiError(503, "server_unreachable", guard.redactor.text(message))
+        return found.job_states()
 
     @router.get("/servers/{server_id}/jobs/{job_id}", summary="A job with steps and schedules")
     async def get_job(server_id: str, job_id: int, request: Request) -> dict[str, Any]:

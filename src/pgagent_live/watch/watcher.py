@@ -133,6 +133,11 @@ class Watcher:
             delay = min(MAX_BACKOFF, self.interval * 2 ** min(self._failures, 6))
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
 
+    @property
+    def seeded(self) -> bool:
+        """Whether the server was read at least once, so that its jobs are known."""
+        return self._seeded
+
     def job_states(self) -> list[JobState]:
         return self.tracker.job_states()
 

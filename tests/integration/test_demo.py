@@ -3,6 +3,7 @@
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -161,3 +162,10 @@ def test_demo_environment_stops_everything_on_keyboard_interrupt(reachable_tmp_p
         interrupted()
 
     assert processes_using(reachable_tmp_path) == []
+
+
+def test_cluster_listens_on_its_private_socket_only(cluster: Cluster) -> None:
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", cluster.port))
+
+    assert cluster.socket_dir.stat().st_mode & 0o077 == 0

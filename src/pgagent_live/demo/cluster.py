@@ -23,9 +23,8 @@ logger = logging.getLogger(__name__)
 _MAX_SOCKET_DIR = 107 - len("/.s.PGSQL.65535")
 
 _HBA = """\
-# Written by pgagent-live: trust, but only on the private socket and the loopback address.
+# Written by pgagent-live: trust, but only on the private socket, which only its owner reaches.
 local all all trust
-host  all all 127.0.0.1/32 trust
 """
 
 
@@ -73,7 +72,8 @@ class Cluster:
 
         port = self._fixed_port or _free_port()
         # pg_ctl hands -o to a shell, hence the quoting.
-        options = shlex.join(["-p", str(port), "-k", str(self.socket_dir), "-h", "127.0.0.1"])
+        # No TCP at all: trust on a network address would let any local user in as superuser.
+        options = shlex.join(["-p", str(port), "-k", str(self.socket_dir), "-h", ""])
         wait = ["-w", "-t", str(round(timeout))]
         result = self._pg_ctl(
             ["start", *wait, "-l", str(self.log_path), "-o", options], timeout=timeout + 10

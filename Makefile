@@ -9,7 +9,7 @@ STATIC := src/pgagent_live/static
 # Debian packages, as COMMAND:PACKAGE pairs (a path when the command is not on PATH).
 SYSTEM_DEMO := /usr/lib/postgresql/*/bin/initdb:postgresql pgagent:pgagent runuser:util-linux
 SYSTEM_NODE := node:nodejs npm:npm
-SYSTEM_TEST := chromium:chromium nginx:nginx
+SYSTEM_TEST := chromium:chromium /usr/sbin/nginx:nginx
 
 .PHONY: demo test check lint typecheck unit integration web-test e2e build system system-test clean
 
@@ -30,7 +30,7 @@ system-test:
 	@scripts/system-deps $(SYSTEM_TEST)
 
 $(BIN)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+import psycopg
 import socketio
 import uvicorn
 
@@ -14,6 +16,32 @@ from pgagent_live.app import create_app
 from pgagent_live.config import ServerEntry, Settings
 
 TOKEN = "test-token"
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def sql(conninfo: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Run one statement on its own connection; its rows, if it returns any."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        cur = conn.execute(statement, params)
+        return cur.fetchall() if cur.description else []
+
+
+def of_type(client: "Recorder", job_id: int, kind: str) -> list[dict[str, Any]]:
+    return [e for e in client.of_job(job_id) if e["type"] == kind]
+
+
+async def wait_type(client: "Recorder", job_id: int, kind: str, timeout: float = 60) -> None:
+    await client.wait_for(lambda _: bool(of_type(client, job_id, kind)), timeout)
+
+
+async def rest(url: str, path: str) -> Any:
+    """GET an API path with the test token; the answer must be 200."""
+    async with httpx.AsyncClient(base_url=url, headers=AUTH) as http:
+        response = await http.get(f"/api/v1{path}")
+        assert response.status_code == 200, response.text
+        return response.json()
 
 
 def free_port() -> int:

@@ -5,12 +5,10 @@ import psycopg
 import pytest
 
 from pgagent_live.demo.cluster import Cluster
-from tests.live_service import TOKEN, running_service
+from tests.live_service import AUTH, running_service
 from tests.pgagent_jobs import StepSpec, create_job
 
 pytestmark = pytest.mark.integration
-
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def log_runs(conninfo: str, job_id: int, outputs: list[str]) -> list[int]:

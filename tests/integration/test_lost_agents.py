@@ -6,19 +6,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 
 from pgagent_live.demo.agent import Agent
 from pgagent_live.demo.cluster import Cluster
 from tests.conftest import make_reachable_dir
-from tests.live_service import TOKEN, Recorder, recorder, running_service
+from tests.live_service import (
+    Recorder,
+    of_type,
+    recorder,
+    rest,
+    running_service,
+    sql,
+    wait_type,
+)
 from tests.pgagent_jobs import StepSpec, create_job, run_job_now
 
 pytestmark = pytest.mark.integration
-
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
@@ -29,27 +34,6 @@ def private(postgresql_installed: None) -> Iterator[tuple[Cluster, Path]]:
         started.ensure_pgagent()
         yield started, path
     shutil.rmtree(path, ignore_errors=True)
-
-
-def sql(conninfo: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        cur = conn.execute(statement, params)
-        return cur.fetchall() if cur.description else []
-
-
-def of_type(client: Recorder, job_id: int, kind: str) -> list[dict[str, Any]]:
-    return [e for e in client.of_job(job_id) if e["type"] == kind]
-
-
-async def wait_type(client: Recorder, job_id: int, kind: str, timeout: float = 60) -> None:
-    await client.wait_for(lambda _: bool(of_type(client, job_id, kind)), timeout)
-
-
-async def rest(url: str, path: str) -> Any:
-    async with httpx.AsyncClient(base_url=url, headers=AUTH) as http:
-        response = await http.get(f"/api/v1{path}")
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 async def job_state(url: str, job_id: int) -> dict[str, Any] | None:
